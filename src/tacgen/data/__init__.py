@@ -1,0 +1,1 @@
+"""Data layer: LeanDojo benchmark parsing, formatting, tokenization and batching."""

@@ -1,0 +1,342 @@
+"""Reading LeanDojo Benchmark 4 split files into formatted examples.
+
+A split file is a JSON list of theorems (``url, commit, file_path, full_name, start,
+end, traced_tactics``); each traced tactic (``tactic, annotated_tactic?, state_before,
+state_after``) becomes one example, in file order.
+
+Theorems with an empty ``traced_tactics`` yield no example; they are counted in
+``LoadStats.theorems_without_tactics``. Every other problem is a ``BenchmarkFormatError``
+naming the file, the theorem and the field.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from tacgen.data.columns import ExampleTable, StringColumn, concat_tables
+from tacgen.data.formatting import MarkMismatchError, format_state, format_tactic, remove_marks
+from tacgen.data.jsonscan import JsonScanError, element_spans
+
+logger = logging.getLogger(__name__)
+
+_THEOREM_STRING_FIELDS = ("url", "commit", "file_path", "full_name")
+_PARALLEL_MIN_BYTES = 16 * 2**20
+
+
+class BenchmarkFormatError(ValueError):
+    """A split file does not follow the LeanDojo Benchmark format."""
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    """How tactics are formatted; part of the cache key."""
+
+    keep_marks: bool = True
+    """Keep ``<a>…</a>`` around premise names in tactics."""
+    normalize_tactics: bool = True
+    """Collapse whitespace runs in tactics into single spaces."""
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What loading a split found."""
+
+    theorems: int
+    """Theorems in the file."""
+    theorems_without_tactics: int
+    """Theorems skipped because their ``traced_tactics`` is empty."""
+    examples: int
+    """Examples produced (one per traced tactic)."""
+
+
+@dataclass
+class _Columns:
+    urls: list[str]
+    commits: list[str]
+    file_paths: list[str]
+    full_names: list[str]
+    starts: list[tuple[int, int]]
+    theorem_of: list[int]
+    tactic_indices: list[int]
+    states: list[str]
+    tactics: list[str]
+
+
+class _FieldError(Exception):
+    """Raised deep in validation; the caller adds the file and theorem to the message."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.field, self.problem = field, problem
+
+
+_MISSING = object()
+
+
+def _type_name(value: Any) -> str:
+    return "missing" if value is _MISSING else "null" if value is None else type(value).__name__
+
+
+def _string(obj: dict[str, Any], key: str, field: str) -> str:
+    value = obj.get(key, _MISSING)
+    if type(value) is str:
+        return value
+    raise _FieldError(
+        field, "missing" if value is _MISSING else f"expected str, got {_type_name(value)}"
+    )
+
+
+def _position(value: Any, field: str) -> tuple[int, int]:
+    if type(value) is list and len(value) == 2 and all(type(v) is int and v >= 0 for v in value):
+        return (value[0], value[1])
+    raise _FieldError(field, f"expected a [line, column] pair of non-negative ints, got {value!r}")
+
+
+def _provenance_names(annotated: Any, field: str) -> tuple[str, list[str]]:
+    if not (type(annotated) is list and len(annotated) == 2):
+        raise _FieldError(field, "expected [annotated text, provenances]")
+    text, provenances = annotated
+    if type(text) is not str:
+        raise _FieldError(f"{field}[0]", f"expected str, got {_type_name(text)}")
+    if type(provenances) is not list:
+        raise _FieldError(f"{field}[1]", f"expected list, got {_type_name(provenances)}")
+    names: list[str] = []
+    for j, prov in enumerate(provenances):
+        name = prov.get("full_name") if type(prov) is dict else None
+        if type(name) is not str:
+            raise _FieldError(f"{field}[1][{j}].full_name", "missing or not a string")
+        names.append(name)
+    return text, names
+
+
+def _format_tactic(tactic: dict[str, Any], field: str, options: FormatOptions) -> str:
+    annotated = tactic.get("annotated_tactic")
+    if annotated is not None:
+        text, names = _provenance_names(annotated, f"{field}.annotated_tactic")
+    else:
+        text, names = _string(tactic, "tactic", f"{field}.tactic"), []
+    try:
+        formatted = format_tactic(text, names, options.normalize_tactics)
+    except MarkMismatchError as exc:
+        raise _FieldError(f"{field}.annotated_tactic", str(exc)) from None
+    return formatted if options.keep_marks else remove_marks(formatted)
+
+
+def _names_or_none(provenances: Any) -> list[str] | None:
+    """The provenances' full names, or None when anything is off (the slow path reports it)."""
+    if type(provenances) is not list:
+        return None
+    names = [p.get("full_name") if type(p) is dict else None for p in provenances]
+    return names if all(type(name) is str for name in names) else None  # type: ignore[return-value]
+
+
+def _tactic_object(tactic: Any, i: int) -> dict[str, Any]:
+    if type(tactic) is not dict:
+        raise _FieldError(f"traced_tactics[{i}]", f"expected an object, got {_type_name(tactic)}")
+    _string(tactic, "state_before", f"traced_tactics[{i}].state_before")
+    return tactic
+
+
+def _add_theorem(theorem: Any, columns: _Columns, options: FormatOptions) -> int:
+    if type(theorem) is not dict:
+        raise _FieldError("<theorem>", f"expected an object, got {_type_name(theorem)}")
+    values = [_string(theorem, key, key) for key in _THEOREM_STRING_FIELDS]
+    start = _position(theorem.get("start"), "start")
+    traced = theorem.get("traced_tactics", _MISSING)
+    if type(traced) is not list:
+        raise _FieldError("traced_tactics", f"expected list, got {_type_name(traced)}")
+    if not traced:
+        return 0
+    theorem_index = len(columns.full_names)
+    for column, value in zip(
+        (columns.urls, columns.commits, columns.file_paths, columns.full_names), values
+    ):
+        column.append(value)
+    columns.starts.append(start)
+    _add_tactics(traced, columns, options)
+    count = len(traced)
+    columns.theorem_of.extend([theorem_index] * count)
+    columns.tactic_indices.extend(range(count))
+    return count
+
+
+def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -> None:
+    normalize, keep_marks = options.normalize_tactics, options.keep_marks
+    for i, tactic in enumerate(traced):
+        # The common case is inlined: this loop runs once per example (~250k per split).
+        state = tactic.get("state_before") if type(tactic) is dict else None
+        annotated = tactic.get("annotated_tactic") if type(state) is str else None
+        if type(annotated) is list and len(annotated) == 2 and type(annotated[0]) is str:
+            text, names = annotated[0], _names_or_none(annotated[1])
+        else:
+            text, names = None, None
+        if names is None:  # the rare shapes, with full checking and error messages
+            formatted = _format_tactic(_tactic_object(tactic, i), f"traced_tactics[{i}]", options)
+        else:
+            try:
+                formatted = format_tactic(text, names, normalize)  # type: ignore[arg-type]
+            except MarkMismatchError as exc:
+                raise _FieldError(f"traced_tactics[{i}].annotated_tactic", str(exc)) from None
+            if not keep_marks:
+                formatted = remove_marks(formatted)
+        columns.tactics.append(formatted)
+        columns.states.append(format_state(state))  # type: ignore[arg-type]
+
+
+def _field_error(path: Path, index: int, theorem: Any, exc: _FieldError) -> BenchmarkFormatError:
+    name = theorem.get("full_name") if isinstance(theorem, dict) else None
+    where = f"theorem #{index}" + (f" ({name})" if isinstance(name, str) else "")
+    return BenchmarkFormatError(f"{path}: {where}: field '{exc.field}': {exc.problem}")
+
+
+def _parse_error(
+    path: Path, buffer: bytes, index: int, offset: int, exc: Exception
+) -> BenchmarkFormatError:
+    line = buffer.count(b"\n", 0, offset) + 1
+    return BenchmarkFormatError(f"{path}: theorem #{index} (line {line}): invalid JSON: {exc}")
+
+
+def _whole_file_error(path: Path, buffer: bytes, exc: JsonScanError) -> BenchmarkFormatError:
+    try:
+        orjson.loads(buffer)
+    except orjson.JSONDecodeError as parse_error:
+        return BenchmarkFormatError(f"{path}: invalid JSON: {parse_error}")
+    return BenchmarkFormatError(f"{path}: expected a JSON list of theorem objects ({exc})")
+
+
+def _parse_range(
+    buffer: bytes, spans: list[list[int]], first: int, path: Path, options: FormatOptions
+) -> tuple[ExampleTable, int]:
+    """Parses theorems ``first, first + 1, ...`` given by ``spans``; returns (table, skipped)."""
+    columns = _Columns([], [], [], [], [], [], [], [], [])
+    skipped = 0
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # parsing creates no cycles; collections here cost about a third of the time
+    try:
+        for index, (start, end) in enumerate(spans, start=first):
+            try:
+                theorem = orjson.loads(buffer[start:end])
+            except orjson.JSONDecodeError as exc:
+                raise _parse_error(path, buffer, index, start, exc) from None
+            try:
+                added = _add_theorem(theorem, columns, options)
+            except _FieldError as exc:
+                raise _field_error(path, index, theorem, exc) from None
+            skipped += added == 0
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return _to_table(columns), skipped
+
+
+_FORKED: tuple[bytes, Path, FormatOptions] | None = None
+"""The split being parsed, inherited by forked workers (copy-on-write, never pickled)."""
+
+
+def _parse_range_in_worker(spans: list[list[int]], first: int) -> tuple[ExampleTable, int]:
+    assert _FORKED is not None
+    buffer, path, options = _FORKED
+    return _parse_range(buffer, spans, first, path, options)
+
+
+def _parallel_parse(
+    buffer: bytes, spans: list[list[int]], path: Path, options: FormatOptions, workers: int
+) -> list[tuple[ExampleTable, int]]:
+    global _FORKED
+    bounds = np.linspace(0, len(spans), workers + 1).astype(int).tolist()
+    parts = [(spans[lo:hi], lo) for lo, hi in itertools.pairwise(bounds)]
+    _FORKED = (buffer, path, options)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
+            futures = [pool.submit(_parse_range_in_worker, *part) for part in parts[1:]]
+            head = _parse_range(buffer, *parts[0], path, options)
+            return [head] + [future.result() for future in futures]
+    finally:
+        _FORKED = None
+
+
+def _default_workers(size: int) -> int:
+    env = os.environ.get("TACGEN_LOAD_WORKERS")
+    if env:
+        return max(1, int(env))
+    if size < _PARALLEL_MIN_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(4, os.cpu_count() or 1)
+
+
+def parse_split(
+    buffer: bytes, path: Path, options: FormatOptions, workers: int | None = None
+) -> tuple[ExampleTable, LoadStats]:
+    """Parses and formats a whole split file held in memory.
+
+    Args:
+        buffer: the file's bytes.
+        path: the file's path, for error messages.
+        options: tactic formatting options.
+        workers: processes to format with; by default up to 4 (one per CPU) for files
+            over 16 MB, else 1. ``$TACGEN_LOAD_WORKERS`` overrides the default.
+
+    Returns:
+        The examples, column by column, and what loading found.
+
+    Raises:
+        BenchmarkFormatError: on malformed JSON, invalid UTF-8, a missing or mistyped
+            field, or a mark/provenance count mismatch.
+    """
+    try:
+        spans = element_spans(buffer).tolist()
+    except JsonScanError as exc:
+        raise _whole_file_error(path, buffer, exc) from None
+    workers = workers or _default_workers(len(buffer))
+    if workers > 1 and len(spans) >= 2 * workers:
+        results = _parallel_parse(buffer, spans, path, options, workers)
+    else:
+        results = [_parse_range(buffer, spans, 0, path, options)]
+    table = concat_tables([part for part, _ in results])
+    skipped = sum(skipped for _, skipped in results)
+    return table, LoadStats(len(spans), skipped, len(table))
+
+
+def _to_table(columns: _Columns) -> ExampleTable:
+    return ExampleTable(
+        urls=StringColumn.from_strings(columns.urls),
+        commits=StringColumn.from_strings(columns.commits),
+        file_paths=StringColumn.from_strings(columns.file_paths),
+        full_names=StringColumn.from_strings(columns.full_names),
+        starts=np.array(columns.starts, dtype=np.int64).reshape(-1, 2),
+        theorem_of=np.array(columns.theorem_of, dtype=np.int64),
+        tactic_indices=np.array(columns.tactic_indices, dtype=np.int64),
+        states=StringColumn.from_strings(columns.states),
+        tactics=StringColumn.from_strings(columns.tactics),
+    )
+
+
+def read_split_bytes(path: str | Path) -> tuple[Path, bytes]:
+    """Reads a split file, with a clear error when it is missing.
+
+    Args:
+        path: the split file (e.g. ``random/train.json``).
+
+    Returns:
+        The resolved path and the file's bytes.
+    """
+    resolved = Path(path).expanduser()
+    if resolved.is_dir():
+        raise BenchmarkFormatError(
+            f"{resolved} is a directory; give a split file such as train.json"
+        )
+    if not resolved.is_file():
+        raise FileNotFoundError(f"split file not found: {resolved}")
+    return resolved, resolved.read_bytes()

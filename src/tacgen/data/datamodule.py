@@ -1,0 +1,144 @@
+"""``GeneratorDataModule``: train/val/test loaders of a LeanDojo split folder."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from tacgen.data.dataset import GeneratorDataset
+from tacgen.data.paths import resolve_data_path
+from tacgen.data.predictions import PredictionKey, load_predictions
+from tacgen.data.records import Batch, Premise
+
+
+class GeneratorDataModule(L.LightningDataModule):
+    """Loaders for a split folder holding ``train.json``, ``val.json`` and ``test.json``.
+
+    ``setup("fit")`` loads train and val, ``"validate"`` val, ``"test"`` test and
+    ``"predict"`` the predict file (test by default). Only the training loader shuffles
+    and drops the last partial batch; memory is pinned when CUDA is available.
+    """
+
+    def __init__(
+        self,
+        data_path: str,
+        *,
+        batch_size: int = 8,
+        eval_batch_size: int = 64,
+        num_workers: int = 2,
+        max_input_length: int = 2300,
+        max_output_length: int = 512,
+        premise_drop_prob: float = 0.5,
+        keep_marks: bool = True,
+        normalize_tactics: bool = True,
+        preds_path: str | None = None,
+        allow_missing_predictions: bool = False,
+        train_file: str = "train.json",
+        val_file: str = "val.json",
+        test_file: str = "test.json",
+        predict_file: str | None = None,
+        cache_dir: str | None = None,
+        use_cache: bool = True,
+    ) -> None:
+        """Configures the loaders; nothing is read until ``setup``.
+
+        Args:
+            data_path: the split folder (e.g. ``leandojo_benchmark_4/random``), or
+                ``tacgen:demo/random`` for the bundled demo.
+            batch_size: training batch size.
+            eval_batch_size: validation/test/predict batch size.
+            num_workers: data loader worker processes.
+            max_input_length: model input budget in bytes (linked to the model's).
+            max_output_length: target budget in bytes (linked to the model's).
+            premise_drop_prob: in training, the probability of skipping each premise.
+            keep_marks: keep ``<a>…</a>`` marks in tactics and premises.
+            normalize_tactics: collapse whitespace runs in tactics.
+            preds_path: retrieved premises for all splits (JSON Lines or ReProver's
+                pickle); None trains without retrieval.
+            allow_missing_predictions: examples without a prediction get no premises
+                (counted) instead of an error.
+            train_file: training split file name inside ``data_path``.
+            val_file: validation split file name.
+            test_file: test split file name.
+            predict_file: split used by ``predict``; ``test_file`` when None.
+            cache_dir: cache folder for formatted splits; the default cache when None.
+            use_cache: read and write the cache of formatted splits.
+        """
+        super().__init__()
+        if batch_size <= 0 or eval_batch_size <= 0:
+            raise ValueError("batch sizes must be positive")
+        self.save_hyperparameters()
+        self.data_path = resolve_data_path(data_path)
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.num_workers = num_workers
+        self._predictions: dict[PredictionKey, list[Premise]] | None = None
+        self.datasets: dict[str, GeneratorDataset] = {}
+
+    def _predictions_once(self) -> dict[PredictionKey, list[Premise]] | None:
+        preds_path = self.hparams["preds_path"]
+        if preds_path is not None and self._predictions is None:
+            self._predictions = dict(load_predictions(preds_path))
+        return self._predictions
+
+    def _dataset(self, split: str, file_name: str, is_train: bool) -> GeneratorDataset:
+        if split not in self.datasets:
+            h = self.hparams
+            self.datasets[split] = GeneratorDataset(
+                self.data_path / file_name,
+                max_input_length=h["max_input_length"],
+                max_output_length=h["max_output_length"],
+                premise_drop_prob=h["premise_drop_prob"],
+                keep_marks=h["keep_marks"],
+                normalize_tactics=h["normalize_tactics"],
+                is_train=is_train,
+                allow_missing_predictions=h["allow_missing_predictions"],
+                cache_dir=h["cache_dir"],
+                use_cache=h["use_cache"],
+                predictions=self._predictions_once(),
+            )
+        return self.datasets[split]
+
+    def setup(self, stage: str | None = None) -> None:
+        """Loads the splits a stage needs (``fit``, ``validate``, ``test``, ``predict``)."""
+        h = self.hparams
+        if stage in (None, "fit"):
+            self._dataset("train", h["train_file"], is_train=True)
+        if stage in (None, "fit", "validate"):
+            self._dataset("val", h["val_file"], is_train=False)
+        if stage in (None, "test"):
+            self._dataset("test", h["test_file"], is_train=False)
+        if stage in (None, "predict"):
+            self._dataset("predict", h["predict_file"] or h["test_file"], is_train=False)
+
+    def _loader(self, split: str, batch_size: int, train: bool) -> DataLoader[Batch]:
+        if split not in self.datasets:
+            raise RuntimeError(f"call setup() before asking for the {split} loader")
+        dataset = self.datasets[split]
+        return DataLoader(
+            dataset,  # type: ignore[arg-type]
+            batch_size=batch_size,
+            shuffle=train,
+            drop_last=train,
+            num_workers=self.num_workers,
+            collate_fn=dataset.collate,
+            pin_memory=torch.cuda.is_available(),
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader[Batch]:
+        """Shuffled training batches; the last partial batch is dropped."""
+        return self._loader("train", self.batch_size, train=True)
+
+    def val_dataloader(self) -> DataLoader[Batch]:
+        """Validation batches in file order."""
+        return self._loader("val", self.eval_batch_size, train=False)
+
+    def test_dataloader(self) -> DataLoader[Batch]:
+        """Test batches in file order."""
+        return self._loader("test", self.eval_batch_size, train=False)
+
+    def predict_dataloader(self) -> DataLoader[Batch]:
+        """Batches of the predict split in file order."""
+        return self._loader("predict", self.eval_batch_size, train=False)

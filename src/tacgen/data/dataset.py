@@ -1,0 +1,190 @@
+"""``GeneratorDataset``: one split file as the tactic generator sees it."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from torch.utils.data import Dataset
+
+from tacgen.data.benchmark import FormatOptions, LoadStats
+from tacgen.data.cache import load_split
+from tacgen.data.columns import ExampleTable
+from tacgen.data.formatting import format_augmented_state, remove_marks
+from tacgen.data.paths import resolve_data_path
+from tacgen.data.predictions import PredictionKey, load_predictions
+from tacgen.data.records import Batch, Example, GeneratorItem, Premise
+from tacgen.data.tokenizer import ByteTokenizer
+
+logger = logging.getLogger(__name__)
+# The random module's own generator: DataLoader seeds it per worker (and Lightning's
+# seed_everything seeds it), so premise dropout is reproducible and differs across workers.
+_RANDOM: random.Random = random._inst  # type: ignore[attr-defined]
+
+
+class MissingPredictionError(KeyError):
+    """An example has no retrieved premises in the predictions file."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class GeneratorDataset(Dataset[GeneratorItem]):
+    """The examples of one split file, optionally augmented with retrieved premises.
+
+    Every traced tactic of every theorem is one example, in file order. Items are built
+    fresh on each access: stored examples are never modified, whatever ``num_workers``.
+    """
+
+    def __init__(
+        self,
+        data_path: str | Path,
+        *,
+        max_input_length: int = 2300,
+        max_output_length: int = 512,
+        premise_drop_prob: float = 0.5,
+        keep_marks: bool = True,
+        normalize_tactics: bool = True,
+        preds_path: str | Path | None = None,
+        is_train: bool = False,
+        allow_missing_predictions: bool = False,
+        cache_dir: str | Path | None = None,
+        use_cache: bool = True,
+        predictions: Mapping[PredictionKey, list[Premise]] | None = None,
+    ) -> None:
+        """Loads and formats a split.
+
+        Args:
+            data_path: one split file, e.g. ``random/train.json``.
+            max_input_length: model input budget in bytes (premises fill what the state
+                leaves; longer inputs are truncated by the tokenizer).
+            max_output_length: target budget in bytes (longer tactics are truncated).
+            premise_drop_prob: in training, the probability of skipping each premise.
+            keep_marks: keep ``<a>…</a>`` marks in tactics and premises.
+            normalize_tactics: collapse whitespace runs in tactics.
+            preds_path: retrieved premises (JSON Lines or ReProver's pickle); None for no
+                augmentation.
+            is_train: drop premises at random (training); otherwise never drop.
+            allow_missing_predictions: use no premises for an example without a
+                prediction (counted and logged) instead of raising.
+            cache_dir: cache folder for formatted splits; the default cache when None.
+            use_cache: read and write the cache of formatted splits.
+            predictions: already-loaded predictions (overrides ``preds_path``).
+        """
+        if max_input_length <= 0 or max_output_length <= 0:
+            raise ValueError("max_input_length and max_output_length must be positive")
+        if not 0.0 <= premise_drop_prob <= 1.0:
+            raise ValueError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
+        self.data_path = resolve_data_path(data_path)
+        self.max_input_length = max_input_length
+        self.max_output_length = max_output_length
+        self.premise_drop_prob = premise_drop_prob
+        self.keep_marks = keep_marks
+        self.is_train = is_train
+        options = FormatOptions(keep_marks=keep_marks, normalize_tactics=normalize_tactics)
+        self.examples: ExampleTable
+        self.stats: LoadStats
+        self.examples, self.stats = load_split(self.data_path, options, cache_dir, use_cache)
+        self.tokenizer = ByteTokenizer()
+        self._log_lengths()
+        if predictions is None and preds_path is not None:
+            predictions = load_predictions(preds_path)
+        self._premises = (
+            None if predictions is None else self._match(predictions, allow_missing_predictions)
+        )
+
+    def _log_lengths(self) -> None:
+        states = int((self.examples.states.byte_lengths() > self.max_input_length).sum())
+        tactics = int((self.examples.tactics.byte_lengths() > self.max_output_length).sum())
+        logger.info(
+            "%s: %d theorems (%d without traced tactics, skipped), %d examples",
+            self.data_path,
+            self.stats.theorems,
+            self.stats.theorems_without_tactics,
+            self.stats.examples,
+        )
+        if states or tactics:
+            logger.warning(
+                "%s: %d states over max_input_length=%d and %d tactics over "
+                "max_output_length=%d bytes will be truncated",
+                self.data_path,
+                states,
+                self.max_input_length,
+                tactics,
+                self.max_output_length,
+            )
+
+    def _match(
+        self, predictions: Mapping[PredictionKey, list[Premise]], allow_missing: bool
+    ) -> list[list[Premise]]:
+        matched: list[list[Premise]] = []
+        missing = 0
+        for i, ex in enumerate(self.examples):
+            premises = predictions.get((ex.file_path, ex.full_name, ex.state))
+            if premises is None:
+                if not allow_missing:
+                    raise MissingPredictionError(
+                        f"{self.data_path}: example #{i} ({ex.full_name} in {ex.file_path}, "
+                        f"tactic {ex.tactic_index}) has no retrieved premises in the predictions "
+                        "file; set allow_missing_predictions to train it without premises"
+                    )
+                missing += 1
+                premises = []
+            matched.append(premises)
+        if missing:
+            logger.warning("%s: %d examples have no retrieved premises", self.data_path, missing)
+        self.missing_predictions = missing
+        return matched
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> GeneratorItem:
+        example = self.examples[index]
+        state = example.state
+        if self._premises is not None:
+            drop = self.premise_drop_prob if self.is_train else 0.0
+            state = format_augmented_state(
+                state, self._premises[index], self.max_input_length, drop, _RANDOM
+            )
+            if not self.keep_marks:
+                state = remove_marks(state)
+        return GeneratorItem(example=example, state=state, tactic=example.tactic)
+
+    def collate(self, items: Sequence[GeneratorItem]) -> Batch:
+        """Tokenizes and pads a list of items into a ``Batch``.
+
+        Args:
+            items: items from ``__getitem__``.
+
+        Returns:
+            The batch; sequences are padded to the longest in the batch and tactic
+            padding is set to -100.
+        """
+        return collate_items(items, self.tokenizer, self.max_input_length, self.max_output_length)
+
+
+def collate_items(
+    items: Sequence[GeneratorItem],
+    tokenizer: ByteTokenizer,
+    max_input_length: int,
+    max_output_length: int,
+) -> Batch:
+    """Tokenizes and pads items into a ``Batch`` (see ``GeneratorDataset.collate``)."""
+    states = [item.state for item in items]
+    tactics = [item.tactic for item in items]
+    state_ids, state_mask = tokenizer.batch_encode(states, max_input_length)  # (batch, in_len)
+    tactic_ids, tactic_mask = tokenizer.batch_encode(tactics, max_output_length)  # (batch, out_len)
+    tactic_ids = tactic_ids.masked_fill(tactic_mask == 0, -100)
+    examples: tuple[Example, ...] = tuple(item.example for item in items)
+    return Batch(
+        state=tuple(states),
+        tactic=tuple(tactics),
+        state_ids=state_ids,
+        state_mask=state_mask,
+        tactic_ids=tactic_ids,
+        tactic_mask=tactic_mask,
+        examples=examples,
+    )

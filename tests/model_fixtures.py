@@ -1,0 +1,117 @@
+"""Shared helpers of the model tests: a very small T5, batches, teacher-forced scoring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from tacgen.data.records import Batch, Example
+from tacgen.data.tokenizer import ByteTokenizer
+
+# Belt and braces: effective only if transformers is not imported yet. No test names a hub
+# model except one that skips itself unless the hub is offline.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SMALL_CONFIG: dict[str, Any] = {
+    "vocab_size": 384,
+    "d_model": 32,
+    "d_ff": 64,
+    "d_kv": 8,
+    "num_heads": 4,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "feed_forward_proj": "gated-gelu",
+    "dropout_rate": 0.1,
+    "tie_word_embeddings": False,
+    "decoder_start_token_id": 0,
+    "pad_token_id": 0,
+    "eos_token_id": 1,
+}
+"""A T5 small enough for a Trainer run in a second or two."""
+
+PAIRS: list[tuple[str, str]] = [
+    ("n : ℕ\n⊢ n + 0 = n", "simp"),
+    ("a b : ℕ\n⊢ a + b = b + a", "rw [<a>Nat.add_comm</a>]"),
+    ("⊢ True", "trivial"),
+    ("p q : Prop\nhp : p\n⊢ p ∨ q", "exact Or.inl hp"),
+    ("x : ℤ\n⊢ x * 1 = x", "ring"),
+    ("h : 1 = 2\n⊢ False", "omega"),
+]
+"""(state, tactic) pairs for batches."""
+
+
+def make_example(state: str, tactic: str, index: int = 0) -> Example:
+    """An Example with placeholder metadata."""
+    return Example(
+        url="https://example.org/repo",
+        commit="0" * 40,
+        file_path="Demo.lean",
+        full_name=f"demo_{index}",
+        start=(index + 1, 0),
+        tactic_index=0,
+        state=state,
+        tactic=tactic,
+    )
+
+
+def collate(pairs: Sequence[tuple[str, str]], max_length: int = 256) -> Batch:
+    """Tokenizes (state, tactic) pairs into a Batch (target padding -100)."""
+    tokenizer = ByteTokenizer()
+    states = [s for s, _ in pairs]
+    tactics = [t for _, t in pairs]
+    state_ids, state_mask = tokenizer.batch_encode(states, max_length)
+    tactic_ids, tactic_mask = tokenizer.batch_encode(tactics, max_length)
+    tactic_ids = tactic_ids.masked_fill(tactic_mask == 0, -100)  # (batch, out_len)
+    return Batch(
+        state=tuple(states),
+        tactic=tuple(tactics),
+        state_ids=state_ids,
+        state_mask=state_mask,
+        tactic_ids=tactic_ids,
+        tactic_mask=tactic_mask,
+        examples=tuple(make_example(s, t, i) for i, (s, t) in enumerate(pairs)),
+    )
+
+
+def loader(pairs: Sequence[tuple[str, str]] = PAIRS, batch_size: int = 3) -> DataLoader[Any]:
+    """A DataLoader of Batch objects over the pairs (collated inline)."""
+    return DataLoader(list(pairs), batch_size=batch_size, collate_fn=collate, shuffle=False)
+
+
+def teacher_forced_log_prob(
+    model: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor, target: list[int]
+) -> float:
+    """Sum of the token log-probabilities of ``target`` given one input row (eval mode)."""
+    labels = torch.tensor([target])  # (1, target_len)
+    with torch.no_grad():
+        logits = model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).logits
+    log_probs = logits.float().log_softmax(-1)  # (1, target_len, vocab)
+    return float(log_probs.gather(-1, labels.unsqueeze(-1)).sum())
+
+
+def printable_head(model: torch.nn.Module, eos_bonus: float = 4.0) -> None:
+    """Makes the model emit only printable ASCII and eos, so that texts round-trip.
+
+    Replaces ``lm_head`` by itself plus a fixed bias: -1e4 on every other id, and
+    ``eos_bonus`` on eos so that beams finish early. The result is simply another model;
+    beam search and teacher forcing both see it.
+    """
+    head = model.lm_head
+    bias = torch.full((head.out_features,), -1.0e4)
+    bias[3 + 32 : 3 + 127] = 0.0  # bytes 32..126
+    bias[1] = eos_bonus
+
+    class BiasedHead(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = head
+            self.register_buffer("bias", bias)
+
+        def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+            return self.inner(hidden) + self.bias  # (batch, len, vocab)
+
+    model.lm_head = BiasedHead()
