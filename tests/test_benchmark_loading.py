@@ -243,11 +243,6 @@ def test_invalid_utf8_names_file_and_theorem(tmp_path: Path) -> None:
         GeneratorDataset(path)
 
 
-@pytest.mark.xfail(
-    reason="benchmark._parse_error reports orjson's decode error only: the theorem's "
-    "full_name and the field holding the invalid UTF-8 are not named",
-    strict=True,
-)
 def test_invalid_utf8_names_full_name_and_field(tmp_path: Path) -> None:
     """Invalid UTF-8 in state_before names the theorem's full_name and the field too."""
     path = _invalid_utf8_file(tmp_path)

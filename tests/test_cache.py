@@ -203,11 +203,6 @@ def test_damaged_entry_is_ignored(split: Path, damage: Any, parse_count: list[Pa
     assert example_rows(again) == example_rows(first) and stats == LoadStats(5, 1, 11)
 
 
-@pytest.mark.xfail(
-    reason="SplitCache.store returns early when the entry folder exists, so a damaged entry "
-    "is re-parsed on every load and never rebuilt",
-    strict=True,
-)
 @pytest.mark.parametrize("damage", [_truncate_states], ids=["truncate_states"])
 def test_damaged_entry_is_rebuilt(split: Path, damage: Any, parse_count: list[Path]) -> None:
     """After a damaged entry was ignored once, the next load is a cache hit again."""

@@ -150,11 +150,6 @@ def test_missing_prediction_allowed_is_counted() -> None:
     assert GeneratorDataset(TRAIN, preds_path=PREDS).missing_predictions == 0
 
 
-@pytest.mark.xfail(
-    reason="GeneratorDataset sets missing_predictions only in _match, i.e. only when "
-    "predictions are given",
-    strict=True,
-)
 def test_missing_predictions_defined_without_predictions() -> None:
     """Without predictions, missing_predictions is 0 rather than an AttributeError."""
     assert GeneratorDataset(TRAIN).missing_predictions == 0
@@ -245,7 +240,7 @@ def test_collate_truncates_keeping_eos_last() -> None:
     assert sum(long_rows) >= 3 and (batch.state_ids[:, -1] == 1).tolist() == long_rows
 
 
-def test_batch_to_device_and_pin() -> None:
+def test_batch_to_device() -> None:
     """Batch.to returns a copy with the tensors moved; metadata is kept."""
     ds = GeneratorDataset(TRAIN)
     batch = ds.collate([ds[0], ds[1]])

@@ -79,11 +79,6 @@ def test_refuses_non_arrays_of_objects(text: str) -> None:
         element_spans(text.encode("utf-8"))
 
 
-@pytest.mark.xfail(
-    reason="_check_separators uses bytes.strip()/split(), which also treat \\x0b and \\x0c as "
-    "whitespace; JSON allows only space, tab, CR and LF",
-    strict=True,
-)
 @pytest.mark.parametrize("text", ['[\x0b{"a": 1}]', '[{"a": 1},\x0c{"b": 2}]', "[\x0c]"])
 def test_refuses_non_json_whitespace(text: str) -> None:
     """Vertical tab and form feed are not JSON whitespace (json.loads refuses them)."""

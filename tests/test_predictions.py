@@ -273,11 +273,6 @@ def test_pickle_bad_content(tmp_path: Path, payload: bytes) -> None:
         load_predictions(path)
 
 
-@pytest.mark.xfail(
-    reason="read_reprover_pickle treats a top level that is not a list as no predictions "
-    "(rows if isinstance(rows, list) else []) instead of raising",
-    strict=True,
-)
 @pytest.mark.parametrize("top", [{}, {"context": 1}, "rows"], ids=["dict", "row-dict", "str"])
 def test_pickle_top_level_not_a_list(tmp_path: Path, top: Any) -> None:
     """A pickle whose top level is not a list of rows is an error, not an empty mapping."""

@@ -26,9 +26,16 @@ _USER_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueE
 
 def _setup_process() -> None:
     # Side effects belong here, in the entry point, not at import time of the library.
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    package_logger = logging.getLogger("tacgen")
+    package_logger.addHandler(handler)
+    package_logger.setLevel(logging.INFO)
+    package_logger.propagate = False
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    # Batch is a frozen dataclass: the module moves it to the device itself, on purpose.
+    warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
     import torch
 
     if torch.cuda.is_available():

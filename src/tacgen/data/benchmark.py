@@ -201,10 +201,43 @@ def _field_error(path: Path, index: int, theorem: Any, exc: _FieldError) -> Benc
 
 
 def _parse_error(
-    path: Path, buffer: bytes, index: int, offset: int, exc: Exception
+    path: Path, buffer: bytes, index: int, span: tuple[int, int], exc: Exception
 ) -> BenchmarkFormatError:
-    line = buffer.count(b"\n", 0, offset) + 1
+    start, end = span
+    line = buffer.count(b"\n", 0, start) + 1
+    element = buffer[start:end]
+    try:
+        element.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        name, field = _locate_replacement(element.decode("utf-8", errors="replace"))
+        where = f"theorem #{index}" + (f" ({name})" if name else "") + f" (line {line})"
+        return BenchmarkFormatError(
+            f"{path}: {where}: field '{field}': invalid UTF-8 at byte {start + bad.start}"
+        )
     return BenchmarkFormatError(f"{path}: theorem #{index} (line {line}): invalid JSON: {exc}")
+
+
+def _locate_replacement(text: str) -> tuple[str | None, str]:
+    """(full_name, path of the first field holding U+FFFD) of a theorem decoded with
+    ``errors="replace"``; ``"<unknown>"`` when it does not parse even so."""
+    try:
+        theorem = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None, "<unknown>"
+    name = theorem.get("full_name") if isinstance(theorem, dict) else None
+    stack: list[tuple[str, Any]] = [("", theorem)]
+    while stack:
+        field, value = stack.pop()
+        if isinstance(value, str) and "\ufffd" in value:
+            return (name if isinstance(name, str) else None), field or "<theorem>"
+        if isinstance(value, dict):
+            items = [(f"{field}.{k}" if field else k, v) for k, v in value.items()]
+        elif isinstance(value, list):
+            items = [(f"{field}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            continue
+        stack.extend(reversed(items))
+    return (name if isinstance(name, str) else None), "<key>"
 
 
 def _whole_file_error(path: Path, buffer: bytes, exc: JsonScanError) -> BenchmarkFormatError:
@@ -228,7 +261,7 @@ def _parse_range(
             try:
                 theorem = orjson.loads(buffer[start:end])
             except orjson.JSONDecodeError as exc:
-                raise _parse_error(path, buffer, index, start, exc) from None
+                raise _parse_error(path, buffer, index, (start, end), exc) from None
             try:
                 added = _add_theorem(theorem, columns, options)
             except _FieldError as exc:

@@ -69,7 +69,7 @@ class SplitCache:
         signature = _signature(path)
         index = self._read_index(index_path)
         known = index.get(key)
-        if known is not None and known.get("signature") == signature:
+        if data is None and known is not None and known.get("signature") == signature:
             return str(known["sha256"])
         digest = hashlib.sha256(data if data is not None else path.read_bytes()).hexdigest()
         if _signature(path) == signature:  # the file did not change while we read it
@@ -107,8 +107,6 @@ class SplitCache:
     ) -> None:
         """Writes an entry atomically (a temporary folder renamed into place)."""
         entry = self.entry_dir(digest, options)
-        if entry.exists():
-            return
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
         try:
@@ -120,6 +118,8 @@ class SplitCache:
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(table, name)))
             meta = {"version": CACHE_VERSION, "stats": stats.__dict__}
             (tmp / "meta.json").write_text(json.dumps(meta))
+            if entry.exists():  # damaged (load() refused it): replace it; readers keep their maps
+                shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)
         except OSError:
             # Another process won the race (the entry exists) or the disk is full:
@@ -168,11 +168,11 @@ def load_split(
     if not resolved.is_file():
         read_split_bytes(resolved)  # raises the clear error
     cache = SplitCache(cache_dir)
-    digest = cache.content_hash(resolved)
-    cached = cache.load(digest, options)
+    cached = cache.load(cache.content_hash(resolved), options)
     if cached is not None:
         return cached
     resolved, data = read_split_bytes(resolved)
+    digest = cache.content_hash(resolved, data)  # the key of exactly the bytes parsed
     table, stats = parse_split(data, resolved, options)
     del data
     cache.store(digest, options, table, stats)

@@ -89,6 +89,8 @@ class GeneratorDataset(Dataset[GeneratorItem]):
         self.examples, self.stats = load_split(self.data_path, options, cache_dir, use_cache)
         self.tokenizer = ByteTokenizer()
         self._log_lengths()
+        self.missing_predictions = 0
+        """Examples without a prediction (only with ``allow_missing_predictions``)."""
         if predictions is None and preds_path is not None:
             predictions = load_predictions(preds_path)
         self._premises = (

@@ -87,18 +87,27 @@ def element_spans(buffer: bytes) -> np.ndarray:
     return spans
 
 
+_JSON_WHITESPACE = b" \t\r\n"
+
+
+def _squeeze(data: bytes) -> bytes:
+    """``data`` without JSON whitespace (space, tab, CR, LF; not VT or FF)."""
+    return data.translate(None, _JSON_WHITESPACE)
+
+
 def _check_separators(buffer: bytes, spans: np.ndarray) -> None:
     # Everything outside the element spans must be "[", commas and "]" (plus whitespace),
     # otherwise the array holds a non-object element or junk.
     if len(spans) == 0:
-        if b"".join(buffer.split()) != b"[]":
+        if buffer.strip(_JSON_WHITESPACE) != b"[]" and _squeeze(buffer) != b"[]":
             raise JsonScanError("expected a JSON array of objects")
         return
-    if buffer[: spans[0, 0]].strip() != b"[" or buffer[spans[-1, 1] :].strip() != b"]":
+    head, tail = buffer[: spans[0, 0]], buffer[spans[-1, 1] :]
+    if head.strip(_JSON_WHITESPACE) != b"[" or tail.strip(_JSON_WHITESPACE) != b"]":
         raise JsonScanError("expected a JSON array of objects")
     data = np.frombuffer(buffer, dtype=np.uint8)
     if (data[spans[:, 0]] != ord("{")).any():
         raise JsonScanError("elements of the array must be objects")
     gaps = zip(spans[:-1, 1].tolist(), spans[1:, 0].tolist())
-    if any(buffer[end:start].strip() != b"," for end, start in gaps):
+    if any(buffer[end:start].strip(_JSON_WHITESPACE) != b"," for end, start in gaps):
         raise JsonScanError("elements of the array must be objects separated by commas")

@@ -173,8 +173,12 @@ def read_reprover_pickle(path: Path) -> dict[PredictionKey, list[Premise]]:
             raise PredictionsFormatError(
                 f"{path}: not a ReProver predictions pickle: {exc}"
             ) from None
+    if not isinstance(rows, list):
+        raise PredictionsFormatError(
+            f"{path}: expected a list of prediction dicts, got {type(rows).__name__}"
+        )
     predictions: dict[PredictionKey, list[Premise]] = {}
-    for i, row in enumerate(rows if isinstance(rows, list) else []):
+    for i, row in enumerate(rows):
         try:
             ctx = row["context"]
             key = (ctx.path, ctx.theorem_full_name, ctx.state)

@@ -16,6 +16,7 @@ from tacgen.data.formatting import format_augmented_state, remove_marks
 from tacgen.data.records import Batch, Position
 from tacgen.data.tokenizer import ByteTokenizer
 from tacgen.model.beam_search import beam_search, generated_tokens, rank_candidates
+from tacgen.model.callbacks import ValidationSummary
 from tacgen.model.loading import (
     build_seq2seq,
     config_from_dict,
@@ -212,6 +213,10 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
     def test_step(self, batch: Batch, batch_idx: int) -> None:
         """Logs ``loss_test`` and ``top{k}_acc_test`` for k = 1..num_beams."""
         self._evaluate("test", batch, batch_idx, cast(Sequence[TopkAccuracy], self.topk_test))
+
+    def configure_callbacks(self) -> list[L.Callback]:
+        """A one-line validation summary (loss, top-k accuracy) after each validation."""
+        return [ValidationSummary()]
 
     def _evaluate(
         self, split: str, batch: Batch, batch_idx: int, metrics: Sequence[TopkAccuracy]

@@ -1,0 +1,463 @@
+"""The premise corpus: Lean files, their imports, their premises, and who may use which.
+
+A corpus file is LeanDojo's ``corpus.jsonl`` (one Lean file per line: ``path``, ``imports``,
+``premises`` with ``full_name``, ``code``, ``start``, ``end``) or a ``.json`` list of such
+entries. Rules (documented decisions):
+
+* Premises with no (or an empty) ``full_name`` or with empty/blank ``code`` are dropped and
+  counted in :attr:`Corpus.dropped_premises` (and logged); every other malformed field is a
+  :class:`CorpusError` naming the corpus file, the line (or list entry), the Lean file and
+  the field.
+* A file's premises are sorted by ``(start, end)``; they may not overlap, except that several
+  premises may share one identical span (LeanDojo gives every name of a ``mutual`` block or
+  an ``alias ⟨a, b⟩`` the block's span). Hence ends are sorted too, which makes the
+  "ends at or before the theorem" cut a binary search.
+* Imports must name corpus files exactly; an unknown import or an import cycle is an error
+  naming the file (``unknown_imports="drop"`` drops unknown imports instead, for partial
+  corpora such as a single-file sample).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+
+from tacgen.data.records import Position, Premise, as_position
+
+logger = logging.getLogger(__name__)
+
+_LAKE_PREFIX = ".lake/packages/"
+
+
+class CorpusError(ValueError):
+    """A corpus that cannot be used; the message names the file, the line and the field."""
+
+
+def _key(pos: Position) -> int:
+    # One sortable int per (line, column): columns stay far below 2**32.
+    return (pos[0] << 32) | pos[1]
+
+
+@dataclass(frozen=True, eq=False)
+class AccessibleSet:
+    """The premises one theorem may use: whole imported files plus a prefix of its own file."""
+
+    file_mask: np.ndarray
+    """(files,) bool: files imported (transitively) by the theorem's file."""
+    file_lo: np.ndarray
+    """(files,) int64: first premise index of each file."""
+    file_hi: np.ndarray
+    """(files,) int64: one past the last premise index of each file."""
+    premise_file: np.ndarray
+    """(premises,) int32: file index of each premise."""
+    own_file: int
+    """File index of the theorem's own file."""
+    own_hi: int
+    """Premises ``[file_lo[own_file], own_hi)`` of the own file end before the theorem."""
+    _count: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        files = self.file_mask.shape[0]
+        if self.file_lo.shape != (files,) or self.file_hi.shape != (files,):
+            raise ValueError(f"file_lo/file_hi must have shape ({files},)")
+        if not 0 <= self.own_file < files:
+            raise ValueError(f"own_file {self.own_file} is not a file index (< {files})")
+        lo, hi = int(self.file_lo[self.own_file]), int(self.file_hi[self.own_file])
+        if not lo <= self.own_hi <= hi:
+            raise ValueError(f"own_hi {self.own_hi} outside its file's range [{lo}, {hi})")
+        whole = int((self.file_hi - self.file_lo)[self.file_mask].sum())
+        object.__setattr__(self, "_count", whole + self.own_hi - lo)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def mask(self, indices: np.ndarray) -> np.ndarray:
+        """Which of the given premise indices are accessible.
+
+        Args:
+            indices: premise indices, any shape, each in ``[0, premises)``.
+
+        Returns:
+            A bool array of the same shape.
+        """
+        idx = np.asarray(indices, dtype=np.int64)
+        files = self.premise_file[idx]
+        own = (files == self.own_file) & (idx < self.own_hi)
+        return self.file_mask[files] | own
+
+    def indices(self) -> np.ndarray:
+        """All accessible premise indices, sorted ascending (int64)."""
+        files = np.flatnonzero(self.file_mask)
+        lo = np.append(self.file_lo[files], self.file_lo[self.own_file])  # (ranges,)
+        hi = np.append(self.file_hi[files], self.own_hi)  # (ranges,)
+        order = np.argsort(lo, kind="stable")
+        lo, hi = lo[order], hi[order]
+        lengths = hi - lo
+        offsets = np.cumsum(lengths) - lengths  # (ranges,) output position of each range
+        return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(lo - offsets, lengths)
+
+
+@dataclass(frozen=True)
+class _RawFile:
+    """One parsed corpus entry, before import resolution."""
+
+    path: str
+    """Lean file path."""
+    imports: list[str]
+    """Imported Lean file paths."""
+    premises: list[Premise]
+    """Kept premises, sorted by position."""
+    where: str
+    """Where the entry is in the corpus file, e.g. ``line 3``."""
+    dropped: int
+    """Premises dropped for no full name or empty code."""
+
+
+def _read_entries(path: Path, data: bytes) -> list[tuple[str, Any]]:
+    # A .json list when the first non-blank byte is "[", else JSON lines.
+    if data.lstrip()[:1] == b"[":
+        try:
+            items = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise CorpusError(f"{path}: not valid JSON: {exc}") from None
+        return [(f"entry {i}", item) for i, item in enumerate(items)]
+    entries = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append((f"line {number}", orjson.loads(line)))
+        except orjson.JSONDecodeError as exc:
+            raise CorpusError(f"{path}:{number}: not valid JSON: {exc}") from None
+    return entries
+
+
+def _parse_premise(obj: Any, field_name: str, lean_path: str) -> Premise | None:
+    # Raises ValueError naming the field; None means "drop" (no name or empty code).
+    if not isinstance(obj, dict):
+        raise ValueError(f"field {field_name}: expected an object, got {type(obj).__name__}")
+    for key in ("code", "start", "end"):
+        if key not in obj:
+            raise ValueError(f"field {field_name}.{key} is missing")
+    name, code = obj.get("full_name"), obj["code"]
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"field {field_name}.full_name: expected a string, got {name!r}")
+    if not isinstance(code, str):
+        raise ValueError(f"field {field_name}.code: expected a string, got {type(code).__name__}")
+    start = as_position(obj["start"], f"field {field_name}.start")
+    end = as_position(obj["end"], f"field {field_name}.end")
+    if start > end:
+        raise ValueError(f"field {field_name}: start {list(start)} is after end {list(end)}")
+    if not name or not code.strip():
+        return None
+    return Premise(lean_path, name, start, end, code)
+
+
+def _check_order(premises: list[Premise]) -> None:
+    names: set[str] = set()
+    for prev, cur in zip([None, *premises], premises):
+        if cur.full_name in names:
+            raise ValueError(f"duplicate premise full_name {cur.full_name!r}")
+        names.add(cur.full_name)
+        same_span = prev is not None and (prev.start, prev.end) == (cur.start, cur.end)
+        if prev is not None and cur.start < prev.end and not same_span:
+            raise ValueError(
+                f"premise {cur.full_name} {list(cur.start)}-{list(cur.end)} overlaps "
+                f"premise {prev.full_name} {list(prev.start)}-{list(prev.end)}"
+            )
+
+
+def _parse_entry(corpus: Path, where: str, obj: Any) -> _RawFile:
+    lean_path = obj.get("path") if isinstance(obj, dict) else None
+    context = f"{corpus}: {where} (Lean file {lean_path!r})"
+    if not isinstance(obj, dict):
+        raise CorpusError(f"{context}: expected an object, got {type(obj).__name__}")
+    for key in ("path", "imports", "premises"):
+        if key not in obj:
+            raise CorpusError(f"{context}: field {key} is missing")
+    imports, raw_premises = obj["imports"], obj["premises"]
+    if not isinstance(lean_path, str) or not lean_path:
+        raise CorpusError(f"{context}: field path: expected a non-empty string")
+    if not isinstance(imports, list) or not all(isinstance(i, str) for i in imports):
+        raise CorpusError(f"{context}: field imports: expected a list of strings")
+    if not isinstance(raw_premises, list):
+        raise CorpusError(f"{context}: field premises: expected a list")
+    try:
+        parsed = [
+            _parse_premise(p, f"premises[{i}]", lean_path) for i, p in enumerate(raw_premises)
+        ]
+        kept = sorted((p for p in parsed if p is not None), key=lambda p: (p.start, p.end))
+        _check_order(kept)
+    except ValueError as exc:
+        raise CorpusError(f"{context}: {exc}") from None
+    return _RawFile(lean_path, imports, kept, where, len(parsed) - len(kept))
+
+
+def _topological_order(corpus: Path, raws: list[_RawFile], imports: list[list[int]]) -> list[int]:
+    # Iterative DFS post-order (imports first); input order breaks ties, so it is deterministic.
+    state = [0] * len(raws)  # 0 unseen, 1 on the stack, 2 done
+    order: list[int] = []
+    for root in range(len(raws)):
+        if state[root]:
+            continue
+        stack, state[root] = [(root, 0)], 1
+        while stack:
+            node, i = stack[-1]
+            if i == len(imports[node]):
+                stack.pop()
+                state[node] = 2
+                order.append(node)
+                continue
+            stack[-1] = (node, i + 1)
+            child = imports[node][i]
+            if state[child] == 1:
+                chain = [n for n, _ in stack[[n for n, _ in stack].index(child) :]] + [child]
+                cycle = " -> ".join(raws[n].path for n in chain)
+                raise CorpusError(
+                    f"{corpus}: {raws[child].where} (Lean file {raws[child].path!r}): "
+                    f"field imports: import cycle {cycle}"
+                )
+            if state[child] == 0:
+                state[child] = 1
+                stack.append((child, 0))
+    return order
+
+
+class Corpus:
+    """All premises of a traced repository, with cheap per-theorem accessibility."""
+
+    def __init__(
+        self, path: str | Path, unknown_imports: Literal["error", "drop"] = "error"
+    ) -> None:
+        """Reads and checks a corpus.
+
+        Args:
+            path: ``corpus.jsonl`` (one Lean file per line) or a ``.json`` list of entries.
+            unknown_imports: ``"error"`` (default) makes an import of a file missing from the
+                corpus an error; ``"drop"`` ignores such imports (counted in
+                :attr:`dropped_imports`), for partial corpora.
+
+        Raises:
+            CorpusError: on malformed input, an unknown import or an import cycle.
+        """
+        self.path = Path(path)
+        data = self.path.read_bytes()
+        self.fingerprint: str = hashlib.sha256(data).hexdigest()
+        raws = [_parse_entry(self.path, w, o) for w, o in _read_entries(self.path, data)]
+        imports, self.dropped_imports = self._resolve_imports(raws, unknown_imports)
+        order = _topological_order(self.path, raws, imports)
+        self.files: list[str] = [raws[i].path for i in order]
+        self._file_index = {p: i for i, p in enumerate(self.files)}
+        self.premises: list[Premise] = [p for i in order for p in raws[i].premises]
+        sizes = np.array([len(raws[i].premises) for i in order], dtype=np.int64)  # (files,)
+        self._file_hi = np.cumsum(sizes)  # (files,)
+        self._file_lo = self._file_hi - sizes  # (files,)
+        self.premise_file: np.ndarray = np.repeat(
+            np.arange(len(order), dtype=np.int32), sizes
+        )  # (premises,)
+        self._start_keys = np.array([_key(p.start) for p in self.premises], dtype=np.int64)
+        self._end_keys = np.array([_key(p.end) for p in self.premises], dtype=np.int64)
+        self._names = {
+            (int(f), p.full_name): i
+            for i, (f, p) in enumerate(zip(self.premise_file, self.premises))
+        }
+        rank = {old: new for new, old in enumerate(order)}
+        self._closure = self._transitive_closure([[rank[j] for j in imports[i]] for i in order])
+        self._aliases: dict[str, list[str]] | None = None
+        self.dropped_premises: int = sum(r.dropped for r in raws)
+        if self.dropped_premises:
+            logger.warning(
+                "%s: dropped %d premises with no full_name or empty code",
+                self.path,
+                self.dropped_premises,
+            )
+
+    def _resolve_imports(self, raws: list[_RawFile], unknown: str) -> tuple[list[list[int]], int]:
+        index: dict[str, int] = {}
+        for i, raw in enumerate(raws):
+            if raw.path in index:
+                first = raws[index[raw.path]].where
+                raise CorpusError(
+                    f"{self.path}: {raw.where} (Lean file {raw.path!r}): field path: "
+                    f"the file appears twice (first at {first})"
+                )
+            index[raw.path] = i
+        resolved, dropped = [], 0
+        for raw in raws:
+            missing = [p for p in raw.imports if p not in index]
+            if missing and unknown != "drop":
+                raise CorpusError(
+                    f"{self.path}: {raw.where} (Lean file {raw.path!r}): field imports: "
+                    f"unknown import {missing[0]!r} (not a file of the corpus)"
+                )
+            dropped += len(missing)
+            resolved.append(sorted({index[p] for p in raw.imports if p in index}))
+        return resolved, dropped
+
+    @staticmethod
+    def _transitive_closure(imports: list[list[int]]) -> np.ndarray:
+        # Files are in topological order, so every import's row is final before its importers.
+        n = len(imports)
+        closure = np.zeros((n, (n + 7) // 8), dtype=np.uint8)  # (files, packed files)
+        for i, direct in enumerate(imports):
+            if not direct:
+                continue
+            idx = np.asarray(direct, dtype=np.int64)
+            row = np.bitwise_or.reduce(closure[idx], axis=0)
+            np.bitwise_or.at(row, idx >> 3, (1 << (idx & 7)).astype(np.uint8))
+            closure[i] = row
+        return closure
+
+    def __len__(self) -> int:
+        return len(self.premises)
+
+    def _find(self, path: str) -> int | None:
+        # File index of ``path`` (exact or aliased), None when absent or ambiguous.
+        try:
+            return self._file_index[self.resolve_path(path)]
+        except KeyError:
+            return None
+
+    def _alias_table(self) -> dict[str, list[str]]:
+        if self._aliases is None:
+            aliases: dict[str, list[str]] = {}
+            for path in self.files:
+                if path.startswith(_LAKE_PREFIX):
+                    parts = path[len(_LAKE_PREFIX) :].split("/")
+                    # Every proper suffix after the package folder: "Mathlib/X.lean",
+                    # "Init/Prelude.lean" (below ".lake/packages/lean4/src/lean/"), ...
+                    for i in range(1, len(parts)):
+                        aliases.setdefault("/".join(parts[i:]), []).append(path)
+            self._aliases = aliases
+        return self._aliases
+
+    def resolve_path(self, path: str) -> str:
+        """The corpus path of a Lean file, allowing for ``.lake/packages/<pkg>/`` prefixes.
+
+        Args:
+            path: a corpus path, or a repo-relative path such as ``Mathlib/X.lean`` that one
+                corpus path ``.lake/packages/<pkg>/.../Mathlib/X.lean`` ends with, or a
+                ``.lake/packages/<pkg>/P`` path whose ``P`` is a corpus path.
+
+        Returns:
+            The corpus path.
+
+        Raises:
+            KeyError: when no corpus file, or more than one, matches.
+        """
+        if path in self._file_index:
+            return path
+        candidates = self._alias_table().get(path, [])
+        if path.startswith(_LAKE_PREFIX):
+            inner = path[len(_LAKE_PREFIX) :].partition("/")[2]
+            candidates = [*candidates, inner] if inner in self._file_index else candidates
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            raise KeyError(f"Lean file {path!r} is ambiguous in corpus {self.path}: {candidates}")
+        raise KeyError(f"Lean file {path!r} is not in corpus {self.path}")
+
+    def file_range(self, path: str) -> tuple[int, int]:
+        """The premise indices ``[lo, hi)`` of a Lean file.
+
+        Args:
+            path: the Lean file (see :meth:`resolve_path`).
+
+        Returns:
+            ``(lo, hi)``.
+        """
+        f = self._file_index[self.resolve_path(path)]
+        return int(self._file_lo[f]), int(self._file_hi[f])
+
+    def accessible(self, path: str, pos: Position) -> AccessibleSet:
+        """The premises a theorem at ``pos`` of ``path`` may use.
+
+        Those of every file that ``path`` imports transitively, and those of ``path`` itself
+        that end at or before ``pos``. Costs O(files / 8 + log premises), not O(premises).
+
+        Args:
+            path: the theorem's Lean file (see :meth:`resolve_path`).
+            pos: the theorem's start (line, column).
+
+        Returns:
+            The accessible set.
+        """
+        f = self._file_index[self.resolve_path(path)]
+        key = _key(as_position(pos, "theorem position"))
+        lo, hi = int(self._file_lo[f]), int(self._file_hi[f])
+        cut = lo + int(np.searchsorted(self._end_keys[lo:hi], key, side="right"))
+        bits = np.unpackbits(self._closure[f], count=len(self.files), bitorder="little")
+        return AccessibleSet(
+            bits.view(np.bool_), self._file_lo, self._file_hi, self.premise_file, f, cut
+        )
+
+    def get_accessible_premises(self, path: str, pos: Position) -> list[Premise]:
+        """The accessible premises (see :meth:`accessible`), in corpus order.
+
+        Args:
+            path: the theorem's Lean file.
+            pos: the theorem's start (line, column).
+
+        Returns:
+            The premises.
+        """
+        return [self.premises[i] for i in self.accessible(path, pos).indices()]
+
+    def locate(self, def_path: str, def_pos: Position) -> int | None:
+        """The premise of ``def_path`` whose ``[start, end]`` contains ``def_pos``.
+
+        Args:
+            def_path: a Lean file (see :meth:`resolve_path`).
+            def_pos: a (line, column) in it.
+
+        Returns:
+            The premise index (the first of a shared span), or None when there is none or
+            the file is not in the corpus.
+        """
+        f = self._find(def_path)
+        if f is None:
+            return None
+        lo, hi = int(self._file_lo[f]), int(self._file_hi[f])
+        key = _key(as_position(def_pos, "def_pos"))
+        i = lo + int(np.searchsorted(self._start_keys[lo:hi], key, side="right")) - 1
+        if i < lo or self._end_keys[i] < key:
+            return None
+        return lo + int(np.searchsorted(self._start_keys[lo:hi], self._start_keys[i]))
+
+    def locate_provenances(self, provenances: Sequence[Mapping[str, Any]]) -> tuple[list[int], int]:
+        """Finds the premises that tactic provenances name.
+
+        A provenance (``full_name``, ``def_path``, ``def_pos``) is found by its name in its
+        file, else by :meth:`locate` at ``def_pos``. Malformed or unknown ones are counted.
+
+        Args:
+            provenances: LeanDojo provenances of an annotated tactic.
+
+        Returns:
+            ``(indices, not_found)``: the premise indices found (in order, without repeats)
+            and how many provenances were not found.
+        """
+        found: list[int] = []
+        missing = 0
+        for prov in provenances:
+            index = None
+            try:
+                f = self._find(prov["def_path"])
+                if f is not None:
+                    index = self._names.get((f, prov.get("full_name", "")))
+                    if index is None:
+                        index = self.locate(prov["def_path"], prov["def_pos"])
+            except (KeyError, TypeError, ValueError):
+                index = None
+            if index is None:
+                missing += 1
+            elif index not in found:
+                found.append(index)
+        return found, missing

@@ -1,0 +1,485 @@
+"""``PremiseRetriever``: ReProver's dense premise retriever (a ByT5 encoder), trainable.
+
+States and premises share one encoder; an embedding is the masked mean of the token
+states, L2-normalised, and similarity is the dot product. Premises are encoded from
+:meth:`Premise.serialize`. Training regresses the (contexts x batch premises) similarity
+matrix onto the 0/1 labels with mean squared error, as published (``loss="infonce"`` is
+a multi-positive contrastive alternative). Validation re-indexes the corpus with the
+current weights and logs ``Recall@1_val``, ``Recall@10_val`` and ``MRR_val``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import lightning as L
+import numpy as np
+import torch
+import torchmetrics
+
+from tacgen.data.paths import resolve_data_path
+from tacgen.data.records import Position, Premise
+from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.retrieval.corpus import AccessibleSet, Corpus
+from tacgen.retrieval.encoder import build_encoder, encoder_config_from_dict, encoder_from_config
+from tacgen.retrieval.examples import ContextBatch, RetrievalBatch
+from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
+from tacgen.retrieval.interface import Retriever, check_batch
+from tacgen.retrieval.search import masked_topk, select_topk
+
+_CONFIG_KEY = "t5_encoder_config"
+"""Where checkpoints keep the encoder's T5 config, so that they reload offline."""
+
+Loss = Literal["mse", "infonce"]
+
+
+class PremiseRetriever(Retriever, L.LightningModule):
+    """Dense retrieval of accessible premises for proof states."""
+
+    def __init__(
+        self,
+        model_name: str = "tiny",
+        lr: float = 1e-4,
+        warmup_steps: int = 2000,
+        max_seq_len: int = 1024,
+        num_retrieved: int = 100,
+        loss: Loss = "mse",
+        temperature: float = 0.05,
+        weight_decay: float = 0.0,
+        corpus_path: str | None = None,
+        index_batch_size: int = 64,
+        model_config: dict[str, Any] | None = None,
+    ) -> None:
+        """Builds the retriever.
+
+        Args:
+            model_name: a named encoder trained from scratch (``"tiny"``, ``"byt5-small"``),
+                a ``config.json`` path, a ``save_pretrained`` directory, or a hub name in
+                the local cache (``google/byt5-small``).
+            lr: peak learning rate of AdamW.
+            warmup_steps: optimizer steps of linear warm-up before the cosine decay.
+            max_seq_len: token budget of states and premises (longer ones are truncated).
+            num_retrieved: premises retrieved per state in evaluation (MRR looks this deep).
+            loss: ``"mse"`` (published: similarity regressed onto 0/1 labels) or
+                ``"infonce"`` (softmax over the batch's premises, all positives kept).
+            temperature: similarity scale of ``"infonce"``.
+            weight_decay: AdamW's decoupled weight decay.
+            corpus_path: the premise corpus (linked from ``data.corpus_path`` by the command
+                line; stored in checkpoints so that ``load_retriever`` finds it).
+            index_batch_size: premises encoded per batch when indexing the corpus.
+            model_config: a T5 config dict; when given, it takes precedence over
+                ``model_name`` (checkpoints store it, so that they reload offline).
+        """
+        super().__init__()
+        if lr <= 0 or temperature <= 0:
+            raise ValueError("lr and temperature must be > 0")
+        if min(max_seq_len, num_retrieved, index_batch_size) < 1 or warmup_steps < 0:
+            raise ValueError("max_seq_len, num_retrieved, index_batch_size must be >= 1")
+        if loss not in ("mse", "infonce"):
+            raise ValueError(f"loss must be 'mse' or 'infonce', got {loss!r}")
+        self.save_hyperparameters()
+        self.lr, self.warmup_steps, self.weight_decay = lr, warmup_steps, weight_decay
+        self.max_seq_len, self.num_retrieved = max_seq_len, num_retrieved
+        self.loss_name, self.temperature = loss, temperature
+        self.corpus_path, self.index_batch_size = corpus_path, index_batch_size
+        if model_config is not None:
+            self.encoder = encoder_from_config(encoder_config_from_dict(model_config))
+        else:
+            self.encoder = build_encoder(model_name)
+        self.tokenizer = ByteTokenizer()
+        self._corpus: Corpus | None = None
+        self._index: torch.Tensor | None = None  # (premises, dim), not part of the state dict
+        self.metrics = torch.nn.ModuleDict(
+            {f"{name}_{split}": torchmetrics.MeanMetric()
+             for name in ("Recall@1", "Recall@10", "MRR") for split in ("val", "test")}
+        )
+
+    # ---------------------------------------------------------------- corpus and index
+
+    @property  # type: ignore[override]
+    def corpus(self) -> Corpus:
+        """The premises retrieved from (read from ``corpus_path`` on first use)."""
+        if self._corpus is None:
+            if self.corpus_path is None:
+                raise ValueError("the retriever has no corpus: give a corpus path")
+            self._corpus = Corpus(resolve_data_path(self.corpus_path))
+        return self._corpus
+
+    @corpus.setter
+    def corpus(self, corpus: Corpus) -> None:
+        if self._corpus is not corpus:
+            self._index = None  # embeddings of another corpus are meaningless
+        self._corpus = corpus
+
+    @property
+    def embedding_dim(self) -> int:
+        """Size of the embeddings (the encoder's ``d_model``)."""
+        return int(self.encoder.config.d_model)
+
+    @property
+    def is_indexed(self) -> bool:
+        """Whether the corpus' premise embeddings are ready."""
+        return self._index is not None
+
+    def encoder_info(self) -> dict[str, Any]:
+        """What an index file built by this retriever is stamped with."""
+        digest = hashlib.sha256()
+        for name, tensor in sorted(self.encoder.state_dict().items()):
+            digest.update(name.encode())
+            digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+        return {
+            "model_name": self.hparams.get("model_name"),
+            "max_seq_len": self.max_seq_len,
+            "dim": self.embedding_dim,
+            "weights_sha256": digest.hexdigest(),
+        }
+
+    def index_corpus(self, batch_size: int | None = None, progress: bool = False) -> torch.Tensor:
+        """Encodes every premise of the corpus with the current weights.
+
+        Args:
+            batch_size: premises per forward pass; ``index_batch_size`` when None.
+            progress: show a tqdm progress bar.
+
+        Returns:
+            (premises, dim) float32 embeddings, also kept for retrieval.
+        """
+        self._index = self.encode_premises(
+            self.corpus.premises, batch_size or self.index_batch_size, progress
+        )
+        return self._index
+
+    def save_index(self, path: str | os.PathLike[str]) -> Path:
+        """Writes the embeddings, stamped with the corpus fingerprint and encoder info.
+
+        Args:
+            path: destination (``*.safetensors``), written atomically.
+
+        Returns:
+            The written path.
+        """
+        if self._index is None:
+            raise ValueError("the corpus is not indexed yet: call index_corpus() first")
+        index = PremiseIndex(self._index, self.corpus.fingerprint, self.encoder_info())
+        return save_index(path, index)
+
+    def load_index(self, path: str | os.PathLike[str]) -> None:
+        """Uses embeddings from a file built for this corpus by this encoder.
+
+        Args:
+            path: an index file written by :meth:`save_index` (``tacgen index``).
+
+        Raises:
+            IndexFileError: when it belongs to another corpus or encoder, or its shape is
+                wrong (the message names the file).
+        """
+        corpus = self.corpus
+        index = load_index(
+            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info()
+        )
+        self._index = index.embeddings.to(self.device)
+
+    # ---------------------------------------------------------------- encoding
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """Embeds token sequences.
+
+        Args:
+            input_ids: (batch, seq) token ids.
+            attention_mask: (batch, seq) 1 for real tokens.
+
+        Returns:
+            (batch, dim) float32 unit vectors.
+        """
+        from tacgen.retrieval.encoder import masked_mean_pool
+
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        return masked_mean_pool(hidden.last_hidden_state, attention_mask)  # (batch, dim)
+
+    def _encode_texts(self, texts: Sequence[str]) -> torch.Tensor:
+        ids, mask = self.tokenizer.batch_encode(texts, self.max_seq_len)  # (batch, seq) x2
+        return self(ids.to(self.device), mask.to(self.device))  # (batch, dim)
+
+    def encode_premises(
+        self, premises: Sequence[Premise], batch_size: int, progress: bool = False
+    ) -> torch.Tensor:
+        """Encodes premises in eval mode, longest first (padding waste stays small).
+
+        Args:
+            premises: the premises.
+            batch_size: premises per forward pass.
+            progress: show a tqdm progress bar.
+
+        Returns:
+            (premises, dim) float32 embeddings in the order of ``premises``.
+        """
+        from tqdm import tqdm
+
+        texts = [p.serialize() for p in premises]
+        lengths = np.fromiter((len(t.encode()) for t in texts), dtype=np.int64, count=len(texts))
+        order = np.argsort(-lengths, kind="stable")  # longest first: out-of-memory shows at once
+        out = torch.empty(len(texts), self.embedding_dim, device=self.device)  # (premises, dim)
+        bar = tqdm(total=len(texts), desc="index", unit="premise", disable=not progress)
+        with _eval_mode(self), torch.inference_mode():
+            for lo in range(0, len(texts), batch_size):
+                chunk = order[lo : lo + batch_size]
+                rows = torch.from_numpy(chunk).to(self.device)
+                out[rows] = self._encode_texts([texts[i] for i in chunk]).float()
+                bar.update(len(chunk))
+        bar.close()
+        return out.clone()  # a normal tensor: inference tensors cannot enter autograd later
+
+    def encode_states(self, states: Sequence[str]) -> torch.Tensor:
+        """Encodes proof states in eval mode, without gradients.
+
+        Args:
+            states: the states.
+
+        Returns:
+            (states, dim) float32 embeddings.
+        """
+        with _eval_mode(self), torch.no_grad():
+            return self._encode_texts(states).float()
+
+    # ---------------------------------------------------------------- retrieval
+
+    def _search(
+        self, queries: torch.Tensor, accessible: Sequence[AccessibleSet], k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k accessible premises of each (queries, dim) row: (q, k) indices and scores."""
+        if self._index is None:
+            self.index_corpus()
+        assert self._index is not None
+        index = self._index
+        if index.device.type == "cpu":
+            return masked_topk(queries.float().cpu().numpy(), index.numpy(), accessible, k)
+        if index.device != queries.device:
+            index = self._index = index.to(queries.device)
+        scores = (queries.float() @ index.T).cpu().numpy()  # (q, premises), matmul on device
+        return select_topk(scores, accessible, k)
+
+    def batch_retrieve(
+        self,
+        states: Sequence[str],
+        file_paths: Sequence[str],
+        theorem_full_names: Sequence[str],
+        theorem_positions: Sequence[Position],
+        k: int,
+    ) -> list[list[tuple[Premise, float]]]:
+        """The ``k`` most similar accessible premises of each state, best first.
+
+        The corpus is indexed with the current weights first if it is not yet.
+
+        Args:
+            states: the proof states.
+            file_paths: for each state, its theorem's Lean file.
+            theorem_full_names: for each state, its theorem's full name.
+            theorem_positions: for each state, its theorem's start (line, column).
+            k: how many premises per state.
+
+        Returns:
+            For each state, up to ``k`` (premise, similarity) pairs.
+        """
+        check_batch(states, file_paths, theorem_full_names, theorem_positions, k)
+        if not states:
+            return []
+        accessible = self.accessible_sets(file_paths, theorem_positions)
+        indices, scores = self._search(self.encode_states(states), accessible, k)
+        premises = self.corpus.premises
+        return [
+            [(premises[i], float(s)) for i, s in zip(row.tolist(), values.tolist()) if i >= 0]
+            for row, values in zip(indices, scores)
+        ]
+
+    # ---------------------------------------------------------------- training
+
+    def on_fit_start(self) -> None:
+        # from_pretrained and load leave eval mode, and Lightning >= 2.2 keeps the module's
+        # mode; dropout must be on while training.
+        self.train()
+
+    def on_train_epoch_start(self) -> None:
+        self.train()
+
+    def similarity_loss(
+        self, similarity: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
+        """The training loss of a (contexts, premises) similarity matrix.
+
+        Args:
+            similarity: (batch, premises) dot products of unit vectors.
+            labels: (batch, premises) 1 for positives, else 0.
+
+        Returns:
+            The scalar loss.
+        """
+        if self.loss_name == "mse":
+            return torch.nn.functional.mse_loss(similarity, labels)
+        logits = similarity / self.temperature  # (batch, premises)
+        positives = logits.masked_fill(labels == 0, -math.inf)  # (batch, premises)
+        return (logits.logsumexp(-1) - positives.logsumexp(-1)).mean()
+
+    def training_step(self, batch: RetrievalBatch, batch_idx: int) -> torch.Tensor:
+        """Logs and returns ``loss_train``."""
+        contexts = self(batch.context_ids, batch.context_mask)  # (batch, dim)
+        premises = self(batch.premise_ids, batch.premise_mask)  # (premises, dim)
+        similarity = contexts @ premises.T  # (batch, premises)
+        loss = self.similarity_loss(similarity, batch.labels.to(similarity.dtype))
+        self.log("loss_train", loss, on_epoch=True, sync_dist=True, batch_size=len(batch))
+        return loss
+
+    def configure_optimizers(self) -> Any:
+        """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        fused = True if self.device.type == "cuda" else None
+        optimizer = torch.optim.AdamW(
+            trainable, lr=self.lr, weight_decay=self.weight_decay, fused=fused
+        )
+        max_steps = self.trainer.max_steps if self._trainer is not None else -1
+        factor = functools.partial(_warmup_cosine, warmup=self.warmup_steps, total=max_steps)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        """Moves the frozen batch dataclasses with their own ``to``."""
+        if isinstance(batch, (RetrievalBatch, ContextBatch)):
+            return batch.to(device)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+    # ---------------------------------------------------------------- evaluation
+
+    def _use_datamodule_corpus(self) -> None:
+        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer else None
+        corpus = getattr(datamodule, "corpus", None)
+        if isinstance(corpus, Corpus):
+            self.corpus = corpus  # the data module's, not a second copy read from disk
+
+    def on_validation_epoch_start(self) -> None:
+        self._use_datamodule_corpus()
+        self.index_corpus()  # with the current weights
+
+    def on_test_epoch_start(self) -> None:
+        self._use_datamodule_corpus()
+        self.index_corpus()
+
+    def validation_step(self, batch: ContextBatch, batch_idx: int) -> None:
+        """Updates Recall@1, Recall@10 and MRR over the batch's tactics."""
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: ContextBatch, batch_idx: int) -> None:
+        """As :meth:`validation_step`, logged with the ``_test`` suffix."""
+        self._evaluate(batch, "test")
+
+    def _evaluate(self, batch: ContextBatch, split: str) -> None:
+        queries = self(batch.context_ids, batch.context_mask)  # (batch, dim)
+        paths = [c.file_path for c in batch.contexts]
+        positions = [c.theorem_pos for c in batch.contexts]
+        k = max(self.num_retrieved, 10)
+        indices, _ = self._search(queries, self.accessible_sets(paths, positions), k)
+        values = ranking_metrics(indices, [c.positives for c in batch.contexts])
+        for name, column in zip(("Recall@1", "Recall@10", "MRR"), values.T):
+            metric = self.metrics[f"{name}_{split}"]
+            metric.update(torch.from_numpy(column).to(self.device))
+            self.log(f"{name}_{split}", metric, on_step=False, on_epoch=True, batch_size=len(batch))
+
+    # ---------------------------------------------------------------- persistence
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        config = self.encoder.config.to_dict()
+        checkpoint[_CONFIG_KEY] = config
+        hparams = checkpoint.get("hyper_parameters")
+        if isinstance(hparams, dict):
+            hparams["model_config"] = config  # Lightning's own loader rebuilds offline too
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], device: str | torch.device = "cpu", **overrides: Any
+    ) -> PremiseRetriever:
+        """Loads a retriever for inference, offline, in eval mode.
+
+        Args:
+            path: a Lightning ``.ckpt`` written by this class, or a ``T5EncoderModel``
+                directory (``save_pretrained``).
+            device: where to put the encoder.
+            **overrides: constructor arguments replacing the stored ones (``corpus_path``).
+
+        Returns:
+            The retriever (no corpus read, nothing indexed yet).
+        """
+        source = Path(path).expanduser()
+        if source.is_dir():
+            retriever = cls(**{**overrides, "model_name": str(source)})
+        elif source.is_file():
+            retriever = cls._from_checkpoint(source, overrides)
+        else:
+            raise FileNotFoundError(f"retriever checkpoint does not exist: {source}")
+        return retriever.to(device).eval()
+
+    @classmethod
+    def _from_checkpoint(cls, path: Path, overrides: dict[str, Any]) -> PremiseRetriever:
+        try:
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:
+            reason = " ".join(str(error).split())[:200]
+            raise ValueError(f"cannot read retriever checkpoint {path}: {reason}") from error
+        if not isinstance(checkpoint, dict) or _CONFIG_KEY not in checkpoint:
+            raise ValueError(f"not a PremiseRetriever checkpoint (no {_CONFIG_KEY}): {path}")
+        hparams = {**checkpoint.get("hyper_parameters", {}), **overrides}
+        hparams["model_config"] = checkpoint[_CONFIG_KEY]
+        retriever = cls(**hparams)
+        retriever.load_state_dict(checkpoint["state_dict"])
+        return retriever
+
+
+def ranking_metrics(indices: np.ndarray, positives: Sequence[Sequence[int]]) -> np.ndarray:
+    """Recall@1, Recall@10 and reciprocal rank of each query.
+
+    Args:
+        indices: (queries, k) retrieved premise indices, best first (-1 padding).
+        positives: each query's positive premise indices (non-empty).
+
+    Returns:
+        (queries, 3) float32: share of the positives in the top 1 and top 10, and
+        1 / rank of the first positive in the top k (0 when none).
+    """
+    out = np.zeros((len(positives), 3), dtype=np.float32)  # (queries, 3)
+    for q, (row, pos) in enumerate(zip(indices, positives)):
+        hits = np.isin(row, np.asarray(pos, dtype=np.int64))  # (k,)
+        first = np.flatnonzero(hits)
+        out[q] = (
+            hits[:1].sum() / len(pos),
+            hits[:10].sum() / len(pos),
+            1.0 / (first[0] + 1) if len(first) else 0.0,
+        )
+    return out
+
+
+def _warmup_cosine(step: int, warmup: int, total: int) -> float:
+    # Linear warm-up to 1, then cosine to 0 at ``total`` (constant 1 without a budget).
+    if step < warmup:
+        return step / warmup
+    if total < 0:
+        return 1.0
+    if total <= warmup:
+        return 0.0
+    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / (total - warmup))))
+
+
+class _eval_mode:  # noqa: N801 - used like a function: ``with _eval_mode(module):``
+    """Switches a module to eval mode for a block, then back to its previous mode."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.module = module
+        self.was_training = module.training
+
+    def __enter__(self) -> None:
+        self.module.eval()
+
+    def __exit__(self, *exc: object) -> None:
+        self.module.train(self.was_training)
