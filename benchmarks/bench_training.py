@@ -31,7 +31,7 @@ DATA_DIR = Path(os.environ.get("TACGEN_DATA_DIR", REPO.parent / "shared" / "data
 class _LossCurve:
     """Collects the training loss every n steps (a Lightning callback, built lazily)."""
 
-    def __new__(cls, every: int):  # noqa: D102 - a factory keeping lightning imports lazy
+    def __new__(cls, every: int):  # a factory, so lightning is imported lazily
         import lightning as L
 
         class Curve(L.Callback):
@@ -91,19 +91,33 @@ def train_and_evaluate(folder: Path, args: argparse.Namespace) -> dict[str, obje
 
     L.seed_everything(3407, verbose=False)
     data = GeneratorDataModule(
-        str(folder), batch_size=args.batch_size, eval_batch_size=32, num_workers=0,
-        max_input_length=args.max_input_length, max_output_length=args.max_output_length,
+        str(folder),
+        batch_size=args.batch_size,
+        eval_batch_size=32,
+        num_workers=0,
+        max_input_length=args.max_input_length,
+        max_output_length=args.max_output_length,
         use_cache=False,
     )
     model = RetrievalAugmentedGenerator(
-        args.model, lr=args.lr, warmup_steps=args.warmup_steps, num_beams=args.num_beams,
-        max_input_length=args.max_input_length, max_output_length=args.max_output_length,
+        args.model,
+        lr=args.lr,
+        warmup_steps=args.warmup_steps,
+        num_beams=args.num_beams,
+        max_input_length=args.max_input_length,
+        max_output_length=args.max_output_length,
         log_io_every_n_steps=0,
     )
     curve = _LossCurve(args.log_every)
     trainer = L.Trainer(
-        max_steps=args.max_steps, accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, limit_val_batches=0, callbacks=[curve], gradient_clip_val=1.0,
+        max_steps=args.max_steps,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        limit_val_batches=0,
+        callbacks=[curve],
+        gradient_clip_val=1.0,
     )
     start = time.perf_counter()
     trainer.fit(model, data)
@@ -112,8 +126,12 @@ def train_and_evaluate(folder: Path, args: argparse.Namespace) -> dict[str, obje
     metrics = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False).validate(
         model, data, verbose=False
     )[0]
-    return {"curve": curve.points, "metrics": metrics, "train_seconds": train_seconds,
-            "eval_seconds": time.perf_counter() - start}
+    return {
+        "curve": curve.points,
+        "metrics": metrics,
+        "train_seconds": train_seconds,
+        "eval_seconds": time.perf_counter() - start,
+    }
 
 
 def main() -> None:
@@ -138,10 +156,14 @@ def main() -> None:
         folder = _split_folder(args.dataset, args.eval_examples, Path(tmp))
         baseline = frequency_baseline(folder, args.num_beams)
         result = train_and_evaluate(folder, args)
-    print(f"training: {args.max_steps} steps of batch {args.batch_size}, "
-          f"{result['train_seconds']:.0f} s; evaluation {result['eval_seconds']:.0f} s")
-    print("loss curve (step: training loss): "
-          + ", ".join(f"{s}: {v:.3f}" for s, v in result["curve"]))  # type: ignore[attr-defined]
+    print(
+        f"training: {args.max_steps} steps of batch {args.batch_size}, "
+        f"{result['train_seconds']:.0f} s; evaluation {result['eval_seconds']:.0f} s"
+    )
+    print(
+        "loss curve (step: training loss): "
+        + ", ".join(f"{s}: {v:.3f}" for s, v in result["curve"])
+    )  # type: ignore[attr-defined]
     metrics = result["metrics"]
     print(f"loss_val: {metrics['loss_val']:.4f}")  # type: ignore[index]
     print(f"{'k':>3} {'model top-k':>12} {'most-frequent baseline':>24}")

@@ -8,7 +8,6 @@ bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
 .venv/bin/tacgen summary --data-path tacgen:demo/random --top 5
 .venv/bin/tacgen fit --config configs/demo.yaml
-.venv/bin/tacgen validate --config configs/demo.yaml --ckpt_path runs/demo/checkpoints/last.ckpt
 # A state from the demo's test split (theorem TacgenDemo.Logic.curry'); the
 # reference tactic is `intro h hpq`.
 STATE=$'p q r : Prop\n⊢ (p → q → r) → p ∧ q → r'

@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
 import pytest
-from conftest import DATA_DIR, DEMO_DATA, FIXTURES
 
+from conftest import DATA_DIR, DEMO_DATA, FIXTURES
+from retrieval_fixtures import load_tactics, minif2f_corpus
 from tacgen.retrieval.corpus import Corpus, CorpusError
+
+__all__ = ["minif2f_corpus"]  # the session fixture, imported to be found by pytest
 
 SMALL = FIXTURES / "corpus" / "small.jsonl"
 BASE = ".lake/packages/core/Core/Base.lean"
@@ -119,7 +123,7 @@ def test_locate(small: Corpus) -> None:
     assert small.locate("Pkg/Top.lean", (31, 3)) == lo + 3
     assert small.locate("Core/Base.lean", (8, 2)) == small.file_range(BASE)[0] + 2
     assert small.locate("Nowhere.lean", (1, 1)) is None
-    provs = [
+    provs: list[dict[str, Any]] = [
         {"full_name": "Top.m2", "def_path": "Pkg/Top.lean", "def_pos": [30, 5]},
         {"full_name": "Left.l2", "def_path": LEFT, "def_pos": [6, 9]},
         {"full_name": "Renamed", "def_path": "Core/Left.lean", "def_pos": [6, 9]},
@@ -194,3 +198,26 @@ def test_real_json_list_sample() -> None:
         for p in corpus.get_accessible_premises(theorem["file_path"], tuple(theorem["start"]))
     ] == ["WithLp.prod_norm_eq_add"]
     assert access.mask(np.array(found)).all()
+
+
+def test_minif2f_provenances_locate_and_are_accessible(
+    minif2f_corpus: tuple[Corpus, dict[str, int]], data_dir: Path
+) -> None:
+    corpus, stats = minif2f_corpus
+    assert stats == {"nested_provenances": 0, "merged_names": 5, "dropped_import_edges": 0}
+    assert corpus.dropped_premises == 0
+    total = not_found = by_position = inaccessible = 0
+    for split in ("val", "test"):
+        for tactic in load_tactics(data_dir, split):
+            found, missing = corpus.locate_provenances(tactic.provenances)
+            total, not_found = total + len(tactic.provenances), not_found + missing
+            for prov in tactic.provenances:
+                # Position alone (ReProver's rule) finds the same premise as the name.
+                index = corpus.locate(prov["def_path"], tuple(prov["def_pos"]))
+                by_position += index is not None and index in found
+            # Theorem paths are repo-relative ("Mathlib/X.lean"): resolve_path aliases them.
+            access = corpus.accessible(tactic.file_path, tactic.start)
+            inaccessible += int((~access.mask(np.array(found, dtype=np.int64))).sum())
+    print(f"\nminiF2F corpus: {len(corpus)} premises in {len(corpus.files)} files; "
+          f"{total} provenances, {not_found} not found, {inaccessible} not accessible")  # fmt: skip
+    assert (not_found, inaccessible, by_position) == (0, 0, total)

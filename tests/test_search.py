@@ -88,3 +88,23 @@ def test_shapes_are_checked() -> None:
         select_topk(np.zeros((2, n + 1), np.float32), sets, 2)
     empty = masked_topk(np.zeros((0, 4), np.float32), np.zeros((n, 4), np.float32), [], 3)
     assert empty[0].shape == (0, 3)
+
+
+@pytest.mark.parametrize("layout", ["random", "increasing", "best_inaccessible", "few_values"])
+def test_large_rows_sampled_threshold(layout: str) -> None:
+    # Rows longer than the threshold sample (strided), incl. the growth loop's worst case:
+    # the best scores all in files the theorem cannot see.
+    rng = np.random.default_rng(7)
+    sets, n = random_sets(rng, files=1500, queries=5, density=0.4)
+    scores = rng.standard_normal((len(sets), n)).astype(np.float32)  # (queries, n)
+    if layout == "increasing":
+        scores = np.sort(scores, axis=1)
+    elif layout == "few_values":
+        scores = np.round(scores * 2)
+    elif layout == "best_inaccessible":
+        for q, access in enumerate(sets):
+            scores[q, ~access.mask(np.arange(n))] += 10.0
+    for k in (1, 100, 1000):
+        got = select_topk(scores, sets, k)
+        want = brute_force(scores, sets, k)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -28,17 +28,24 @@ _EXPORTS = {
     "TacticGenerator": "tacgen.model.generator",
     "RetrievalAugmentedGenerator": "tacgen.model.generator",
     "TopkAccuracy": "tacgen.model.metrics",
+    "Corpus": "tacgen.retrieval.corpus",
+    "BM25Retriever": "tacgen.retrieval.bm25",
+    "PremiseRetriever": "tacgen.retrieval.dense",
+    "load_retriever": "tacgen.retrieval.base",
 }
 
 __all__ = [
+    "BM25Retriever",
     "Batch",
     "BenchmarkFormatError",
     "ByteTokenizer",
+    "Corpus",
     "Example",
     "GeneratorDataModule",
     "GeneratorDataset",
     "GeneratorItem",
     "Premise",
+    "PremiseRetriever",
     "RetrievalAugmentedGenerator",
     "TacticGenerator",
     "TopkAccuracy",
@@ -46,6 +53,7 @@ __all__ = [
     "format_state",
     "format_tactic",
     "load_predictions",
+    "load_retriever",
     "write_predictions",
 ]
 
@@ -59,6 +67,10 @@ if TYPE_CHECKING:
     from tacgen.data.tokenizer import ByteTokenizer
     from tacgen.model.generator import RetrievalAugmentedGenerator, TacticGenerator
     from tacgen.model.metrics import TopkAccuracy
+    from tacgen.retrieval.base import load_retriever
+    from tacgen.retrieval.bm25 import BM25Retriever
+    from tacgen.retrieval.corpus import Corpus
+    from tacgen.retrieval.dense import PremiseRetriever
 
 
 def __getattr__(name: str) -> Any:

@@ -5,6 +5,8 @@
 - ``tacgen generate --ckpt PATH --state TEXT`` or ``--input states.jsonl``: ranked tactics.
 - ``tacgen export --ckpt PATH --out DIR``: a transformers directory.
 - ``tacgen summary --data-path DIR``: what a split folder holds.
+- ``tacgen retriever ...``, ``tacgen index ...``, ``tacgen retrieve ...``: the premise
+  retriever (see ``tacgen.retrieval.cli``).
 
 Errors are reported as one line (``tacgen: error: ...``), never a traceback.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pickle
 import sys
 import warnings
 from collections.abc import Sequence
@@ -21,7 +24,16 @@ from pathlib import Path
 from typing import Any
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
-_USER_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError, KeyError)
+_USER_ERRORS = (
+    FileNotFoundError,
+    FileExistsError,
+    IsADirectoryError,
+    NotADirectoryError,
+    ValueError,
+    KeyError,
+    EOFError,  # a truncated checkpoint
+    pickle.UnpicklingError,  # a corrupt checkpoint given to --ckpt_path
+)
 
 
 def _setup_process() -> None:
@@ -42,7 +54,7 @@ def _setup_process() -> None:
         torch.set_float32_matmul_precision("high")
 
 
-def _run_lightning(argv: Sequence[str]) -> None:
+def _run_lightning(argv: Sequence[str] | None) -> None:
     from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
 
     from tacgen.data.datamodule import GeneratorDataModule
@@ -57,7 +69,7 @@ def _run_lightning(argv: Sequence[str]) -> None:
     GeneratorCLI(
         RetrievalAugmentedGenerator,
         GeneratorDataModule,
-        args=list(argv),
+        args=None if argv is None else list(argv),  # None: LightningCLI reads sys.argv
         seed_everything_default=3407,
         save_config_kwargs={"overwrite": True},
         parser_kwargs={"prog": "tacgen"},
@@ -109,18 +121,30 @@ def build_parser() -> argparse.ArgumentParser:
     _generate_parser(sub)
     _export_parser(sub)
     _summary_parser(sub)
+    from tacgen.retrieval.cli import add_parsers
+
+    add_parsers(sub)  # retriever, index, retrieve
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
+    # LightningCLI warns when given args while a real command line exists: pass them only
+    # when main() was called with an explicit argv (tests, scripts).
+    lightning_args = None if argv is None else list(argv)
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup_process()
     try:
         if argv and argv[0] in LIGHTNING_COMMANDS:
-            _run_lightning(argv)
+            _run_lightning(lightning_args)
             return 0
+        if argv and argv[0] == "retriever":
+            from tacgen.retrieval.cli import run_retriever
+
+            return run_retriever(argv[1:])
         args = build_parser().parse_args(argv)
+        if hasattr(args, "handler"):  # commands defined in tacgen.retrieval.cli
+            return int(args.handler(args) or 0)
         from tacgen import commands
 
         return int(getattr(commands, f"run_{args.command}")(args) or 0)

@@ -133,14 +133,6 @@ def _format_tactic(tactic: dict[str, Any], field: str, options: FormatOptions) -
     return formatted if options.keep_marks else remove_marks(formatted)
 
 
-def _names_or_none(provenances: Any) -> list[str] | None:
-    """The provenances' full names, or None when anything is off (the slow path reports it)."""
-    if type(provenances) is not list:
-        return None
-    names = [p.get("full_name") if type(p) is dict else None for p in provenances]
-    return names if all(type(name) is str for name in names) else None  # type: ignore[return-value]
-
-
 def _tactic_object(tactic: Any, i: int) -> dict[str, Any]:
     if type(tactic) is not dict:
         raise _FieldError(f"traced_tactics[{i}]", f"expected an object, got {_type_name(tactic)}")
@@ -177,10 +169,14 @@ def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -
         # The common case is inlined: this loop runs once per example (~250k per split).
         state = tactic.get("state_before") if type(tactic) is dict else None
         annotated = tactic.get("annotated_tactic") if type(state) is str else None
+        text, names = None, None
         if type(annotated) is list and len(annotated) == 2 and type(annotated[0]) is str:
-            text, names = annotated[0], _names_or_none(annotated[1])
-        else:
-            text, names = None, None
+            provenances = annotated[1]
+            if type(provenances) is list:
+                text = annotated[0]
+                names = [p.get("full_name") if type(p) is dict else None for p in provenances]
+                if not all(type(name) is str for name in names):
+                    names = None
         if names is None:  # the rare shapes, with full checking and error messages
             formatted = _format_tactic(_tactic_object(tactic, i), f"traced_tactics[{i}]", options)
         else:

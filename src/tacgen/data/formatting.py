@@ -25,6 +25,9 @@ def format_state(state: str) -> str:
     Returns:
         The formatted state.
     """
+    # str.isdigit() accepts every character \d does (and more): a cheap prefilter.
+    if not state[:1].isdigit():
+        return state
     match = _GOALS_PREFIX.match(state)
     if match is None:
         return state

@@ -105,7 +105,10 @@ class Premise:
         code = self.code.replace(f"_root_.{self.full_name}", marked)
         parts = self.full_name.split(".")
         for i in range(len(parts)):
-            new_code, count = _premise_name_pattern(".".join(parts[i:])).subn(marked, code)
+            suffix = ".".join(parts[i:])
+            if suffix not in code:  # the pattern needs the literal suffix: skip compiling it
+                continue
+            new_code, count = _premise_name_pattern(suffix).subn(marked, code)
             if count:
                 return new_code
         return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from lightning.pytorch.loggers import TensorBoardLogger
 from tacgen.data.formatting import format_augmented_state, remove_marks
 from tacgen.data.records import Batch, Position
 from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.model import retrieval_hooks
 from tacgen.model.beam_search import beam_search, generated_tokens, rank_candidates
 from tacgen.model.callbacks import ValidationSummary
 from tacgen.model.loading import (
@@ -94,6 +96,8 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
         log_io_every_n_steps: int = 500,
         weight_decay: float = 0.0,
         model_config: dict[str, Any] | None = None,
+        retriever_corpus: str | None = None,
+        retriever_index: str | None = None,
     ) -> None:
         """Builds the generator.
 
@@ -108,15 +112,21 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
             length_penalty: beam scores are ``log p / length ** length_penalty``.
             max_input_length: input budget in bytes/tokens (premises + state).
             max_output_length: the most tokens generated for a tactic, eos included.
-            retriever_ckpt: a premise retriever checkpoint used by ``generate``; None for
-                none (a retriever object can also be assigned to ``retriever``).
-            eval_num_retrieved: premises retrieved per state by ``generate``.
+            retriever_ckpt: a premise retriever checkpoint (``tacgen retriever fit``) used
+                by ``generate`` and in validation/test instead of the data module's
+                predictions; None for none (a retriever object can also be assigned to
+                ``retriever``; it never becomes part of the generator's parameters).
+            eval_num_retrieved: premises retrieved per state by ``generate`` and in
+                validation/test when a retriever is attached.
             log_io_every_n_steps: log an input/target example to TensorBoard every this many
                 training steps; 0 disables it.
             weight_decay: AdamW's decoupled weight decay.
             model_config: a T5 config dict; when given, it takes precedence over
                 ``model_name`` and the model is built from it with random weights (checkpoints
                 store it, so that they reload without network access).
+            retriever_corpus: the retriever's corpus; the one it was trained with when None.
+            retriever_index: an embeddings file (``tacgen index``) for that corpus; when
+                None the corpus is encoded when the retriever is loaded.
         """
         super().__init__()
         _check_positive(num_beams=num_beams, max_input_length=max_input_length)
@@ -141,12 +151,21 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
             self.model = build_seq2seq(model_name)
         self.tokenizer = ByteTokenizer()
         self.retriever: PremiseRetrieverLike | None = (
-            load_retriever(retriever_ckpt) if retriever_ckpt else None
+            load_retriever(retriever_ckpt, retriever_corpus, retriever_index)
+            if retriever_ckpt
+            else None
         )
         ks = range(1, num_beams + 1)
         self.topk_val = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
         self.topk_test = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
         self._last_io_step = -1
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "retriever":
+            # Outside the module tree: not trained, not checkpointed, not switched to train().
+            object.__setattr__(self, name, retrieval_hooks.prepare_retriever(value))
+            return
+        super().__setattr__(name, value)
 
     # ---------------------------------------------------------------- training
 
@@ -222,6 +241,15 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
         self, split: str, batch: Batch, batch_idx: int, metrics: Sequence[TopkAccuracy]
     ) -> None:
         size = len(batch)
+        if self.retriever is not None and self.eval_num_retrieved > 0:
+            batch = retrieval_hooks.augment_batch(
+                self.retriever,
+                batch,
+                self.device,
+                self.eval_num_retrieved,
+                self.max_input_length,
+                self.tokenizer,
+            )
         loss = self(batch.state_ids, batch.state_mask, batch.tactic_ids)
         self.log(f"loss_{split}", loss, on_epoch=True, sync_dist=True, batch_size=size)
         candidates = self._generate_from_ids(batch.state_ids, batch.state_mask, self.num_beams)
@@ -278,8 +306,10 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
         if n == 0:
             return []
         texts = list(states)
-        if self.retriever is not None:
-            retrieved = self.retriever.retrieve_premises(
+        if self.retriever is not None and self.eval_num_retrieved > 0:
+            retrieved = retrieval_hooks.retrieve(
+                self.retriever,
+                self.device,
                 states,
                 file_paths,
                 theorem_full_names,
@@ -368,7 +398,10 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
             raise ValueError(
                 f"not a RetrievalAugmentedGenerator checkpoint (no {_CONFIG_KEY}): {path}"
             )
-        hparams = {**checkpoint.get("hyper_parameters", {}), **overrides}
+        # LightningCLI adds its own keys (e.g. "_instantiator") to the stored hyperparameters.
+        accepted = inspect.signature(cls.__init__).parameters
+        stored = checkpoint.get("hyper_parameters", {})
+        hparams = {k: v for k, v in {**stored, **overrides}.items() if k in accepted}
         hparams["model_config"] = checkpoint[_CONFIG_KEY]
         generator = cls(**hparams)
         generator.load_state_dict(checkpoint["state_dict"])

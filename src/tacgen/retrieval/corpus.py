@@ -139,22 +139,29 @@ def _read_entries(path: Path, data: bytes) -> list[tuple[str, Any]]:
     return entries
 
 
-def _parse_premise(obj: Any, field_name: str, lean_path: str) -> Premise | None:
+def _position(value: Any, i: int, key: str) -> Position:
+    # Fast path for the JSON shape; as_position words the error.
+    if type(value) is list and len(value) == 2:
+        line, column = value
+        if type(line) is int and type(column) is int and line >= 0 and column >= 0:
+            return (line, column)
+    return as_position(value, f"field premises[{i}].{key}")
+
+
+def _parse_premise(obj: Any, i: int, lean_path: str) -> Premise | None:
     # Raises ValueError naming the field; None means "drop" (no name or empty code).
     if not isinstance(obj, dict):
-        raise ValueError(f"field {field_name}: expected an object, got {type(obj).__name__}")
+        raise ValueError(f"field premises[{i}]: expected an object, got {type(obj).__name__}")
     for key in ("code", "start", "end"):
         if key not in obj:
-            raise ValueError(f"field {field_name}.{key} is missing")
+            raise ValueError(f"field premises[{i}].{key} is missing")
     name, code = obj.get("full_name"), obj["code"]
-    if name is not None and not isinstance(name, str):
-        raise ValueError(f"field {field_name}.full_name: expected a string, got {name!r}")
-    if not isinstance(code, str):
-        raise ValueError(f"field {field_name}.code: expected a string, got {type(code).__name__}")
-    start = as_position(obj["start"], f"field {field_name}.start")
-    end = as_position(obj["end"], f"field {field_name}.end")
+    if (name is not None and not isinstance(name, str)) or not isinstance(code, str):
+        bad = "code" if isinstance(name, str | None) else "full_name"
+        raise ValueError(f"field premises[{i}].{bad}: expected a string, got {obj[bad]!r:.80}")
+    start, end = _position(obj["start"], i, "start"), _position(obj["end"], i, "end")
     if start > end:
-        raise ValueError(f"field {field_name}: start {list(start)} is after end {list(end)}")
+        raise ValueError(f"field premises[{i}]: start {list(start)} is after end {list(end)}")
     if not name or not code.strip():
         return None
     return Premise(lean_path, name, start, end, code)
@@ -190,9 +197,7 @@ def _parse_entry(corpus: Path, where: str, obj: Any) -> _RawFile:
     if not isinstance(raw_premises, list):
         raise CorpusError(f"{context}: field premises: expected a list")
     try:
-        parsed = [
-            _parse_premise(p, f"premises[{i}]", lean_path) for i, p in enumerate(raw_premises)
-        ]
+        parsed = [_parse_premise(p, i, lean_path) for i, p in enumerate(raw_premises)]
         kept = sorted((p for p in parsed if p is not None), key=lambda p: (p.start, p.end))
         _check_order(kept)
     except ValueError as exc:
@@ -231,7 +236,18 @@ def _topological_order(corpus: Path, raws: list[_RawFile], imports: list[list[in
 
 
 class Corpus:
-    """All premises of a traced repository, with cheap per-theorem accessibility."""
+    """All premises of a traced repository, with cheap per-theorem accessibility.
+
+    Attributes:
+        path: the corpus file.
+        fingerprint: sha256 (hex) of the corpus file's bytes, stamped into index files.
+        files: the Lean files, imports before importers.
+        premises: the kept premises, grouped by file in ``files`` order, by position within
+            a file.
+        premise_file: (premises,) int32 index in ``files`` of each premise's file.
+        dropped_premises: premises dropped for no full name or empty code.
+        dropped_imports: unknown imports dropped (only with ``unknown_imports="drop"``).
+    """
 
     def __init__(
         self, path: str | Path, unknown_imports: Literal["error", "drop"] = "error"
@@ -242,7 +258,7 @@ class Corpus:
             path: ``corpus.jsonl`` (one Lean file per line) or a ``.json`` list of entries.
             unknown_imports: ``"error"`` (default) makes an import of a file missing from the
                 corpus an error; ``"drop"`` ignores such imports (counted in
-                :attr:`dropped_imports`), for partial corpora.
+                ``dropped_imports``), for partial corpora.
 
         Raises:
             CorpusError: on malformed input, an unknown import or an import cycle.
@@ -256,18 +272,7 @@ class Corpus:
         self.files: list[str] = [raws[i].path for i in order]
         self._file_index = {p: i for i, p in enumerate(self.files)}
         self.premises: list[Premise] = [p for i in order for p in raws[i].premises]
-        sizes = np.array([len(raws[i].premises) for i in order], dtype=np.int64)  # (files,)
-        self._file_hi = np.cumsum(sizes)  # (files,)
-        self._file_lo = self._file_hi - sizes  # (files,)
-        self.premise_file: np.ndarray = np.repeat(
-            np.arange(len(order), dtype=np.int32), sizes
-        )  # (premises,)
-        self._start_keys = np.array([_key(p.start) for p in self.premises], dtype=np.int64)
-        self._end_keys = np.array([_key(p.end) for p in self.premises], dtype=np.int64)
-        self._names = {
-            (int(f), p.full_name): i
-            for i, (f, p) in enumerate(zip(self.premise_file, self.premises))
-        }
+        self._index_premises([len(raws[i].premises) for i in order])
         rank = {old: new for new, old in enumerate(order)}
         self._closure = self._transitive_closure([[rank[j] for j in imports[i]] for i in order])
         self._aliases: dict[str, list[str]] | None = None
@@ -278,6 +283,20 @@ class Corpus:
                 self.path,
                 self.dropped_premises,
             )
+
+    def _index_premises(self, file_sizes: list[int]) -> None:
+        # File ranges, positions as sortable keys, and (file, name) -> premise.
+        sizes = np.array(file_sizes, dtype=np.int64)  # (files,)
+        self._file_hi = np.cumsum(sizes)  # (files,)
+        self._file_lo = self._file_hi - sizes  # (files,)
+        files = np.arange(len(sizes), dtype=np.int32)
+        self.premise_file: np.ndarray = np.repeat(files, sizes)  # (premises,)
+        self._start_keys = np.array([_key(p.start) for p in self.premises], dtype=np.int64)
+        self._end_keys = np.array([_key(p.end) for p in self.premises], dtype=np.int64)
+        self._names = {
+            (f, p.full_name): i
+            for i, (f, p) in enumerate(zip(self.premise_file.tolist(), self.premises))
+        }
 
     def _resolve_imports(self, raws: list[_RawFile], unknown: str) -> tuple[list[list[int]], int]:
         index: dict[str, int] = {}

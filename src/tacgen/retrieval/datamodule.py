@@ -60,16 +60,12 @@ class NegativeSampler:
         self.corpus = corpus
         self.num_negatives = num_negatives
         self.num_in_file_negatives = num_in_file_negatives
-        self._rng: np.random.Generator | None = None
-        self._seed = -1
 
     def _generator(self) -> np.random.Generator:
-        # torch's seed is seed_everything's in the main process and differs per DataLoader
-        # worker, so sampling is reproducible and workers do not draw the same negatives.
-        seed = torch.initial_seed()
-        if self._rng is None or seed != self._seed:
-            self._rng, self._seed = np.random.default_rng(seed), seed
-        return self._rng
+        # Drawn from torch's global generator: seed_everything makes sampling reproducible,
+        # and DataLoader workers (seeded apart by torch) do not draw the same negatives.
+        seed = int(torch.randint(0, 2**62, (1,)).item())
+        return np.random.default_rng(seed)
 
     def sample(self, context: TacticContext, positive: int) -> tuple[int, ...]:
         """Negatives for one (context, positive) pair.

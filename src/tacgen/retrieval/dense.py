@@ -10,13 +10,10 @@ current weights and logs ``Recall@1_val``, ``Recall@10_val`` and ``MRR_val``.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import lightning as L
 import numpy as np
@@ -27,11 +24,25 @@ from tacgen.data.paths import resolve_data_path
 from tacgen.data.records import Position, Premise
 from tacgen.data.tokenizer import ByteTokenizer
 from tacgen.retrieval.corpus import AccessibleSet, Corpus
-from tacgen.retrieval.encoder import build_encoder, encoder_config_from_dict, encoder_from_config
+from tacgen.retrieval.encoder import (
+    build_encoder,
+    encode_in_batches,
+    encoder_config_from_dict,
+    encoder_from_config,
+    eval_mode,
+    masked_mean_pool,
+    weights_sha256,
+)
 from tacgen.retrieval.examples import ContextBatch, RetrievalBatch
 from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
 from tacgen.retrieval.interface import Retriever, check_batch
 from tacgen.retrieval.search import masked_topk, select_topk
+from tacgen.retrieval.training import (
+    build_optimization,
+    ranking_metrics,
+    read_checkpoint,
+    similarity_loss,
+)
 
 _CONFIG_KEY = "t5_encoder_config"
 """Where checkpoints keep the encoder's T5 config, so that they reload offline."""
@@ -95,9 +106,13 @@ class PremiseRetriever(Retriever, L.LightningModule):
         self.tokenizer = ByteTokenizer()
         self._corpus: Corpus | None = None
         self._index: torch.Tensor | None = None  # (premises, dim), not part of the state dict
+        self._serialized: tuple[Corpus, list[str]] | None = None
         self.metrics = torch.nn.ModuleDict(
-            {f"{name}_{split}": torchmetrics.MeanMetric()
-             for name in ("Recall@1", "Recall@10", "MRR") for split in ("val", "test")}
+            {
+                f"{name}_{split}": torchmetrics.MeanMetric()
+                for name in ("Recall@1", "Recall@10", "MRR")
+                for split in ("val", "test")
+            }
         )
 
     # ---------------------------------------------------------------- corpus and index
@@ -129,15 +144,11 @@ class PremiseRetriever(Retriever, L.LightningModule):
 
     def encoder_info(self) -> dict[str, Any]:
         """What an index file built by this retriever is stamped with."""
-        digest = hashlib.sha256()
-        for name, tensor in sorted(self.encoder.state_dict().items()):
-            digest.update(name.encode())
-            digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
         return {
             "model_name": self.hparams.get("model_name"),
             "max_seq_len": self.max_seq_len,
             "dim": self.embedding_dim,
-            "weights_sha256": digest.hexdigest(),
+            "weights_sha256": weights_sha256(self.encoder),
         }
 
     def index_corpus(self, batch_size: int | None = None, progress: bool = False) -> torch.Tensor:
@@ -150,9 +161,12 @@ class PremiseRetriever(Retriever, L.LightningModule):
         Returns:
             (premises, dim) float32 embeddings, also kept for retrieval.
         """
-        self._index = self.encode_premises(
-            self.corpus.premises, batch_size or self.index_batch_size, progress
-        )
+        corpus = self.corpus
+        if self._serialized is None or self._serialized[0] is not corpus:
+            # Serializing runs regexes per premise; validation re-indexes every time.
+            self._serialized = (corpus, [p.serialize() for p in corpus.premises])
+        texts = self._serialized[1]
+        self._index = self.encode_texts(texts, batch_size or self.index_batch_size, progress)
         return self._index
 
     def save_index(self, path: str | os.PathLike[str]) -> Path:
@@ -197,8 +211,6 @@ class PremiseRetriever(Retriever, L.LightningModule):
         Returns:
             (batch, dim) float32 unit vectors.
         """
-        from tacgen.retrieval.encoder import masked_mean_pool
-
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
         return masked_mean_pool(hidden.last_hidden_state, attention_mask)  # (batch, dim)
 
@@ -209,7 +221,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
     def encode_premises(
         self, premises: Sequence[Premise], batch_size: int, progress: bool = False
     ) -> torch.Tensor:
-        """Encodes premises in eval mode, longest first (padding waste stays small).
+        """Encodes premises (their :meth:`Premise.serialize`) in eval mode.
 
         Args:
             premises: the premises.
@@ -219,20 +231,23 @@ class PremiseRetriever(Retriever, L.LightningModule):
         Returns:
             (premises, dim) float32 embeddings in the order of ``premises``.
         """
-        from tqdm import tqdm
+        return self.encode_texts([p.serialize() for p in premises], batch_size, progress)
 
-        texts = [p.serialize() for p in premises]
-        lengths = np.fromiter((len(t.encode()) for t in texts), dtype=np.int64, count=len(texts))
-        order = np.argsort(-lengths, kind="stable")  # longest first: out-of-memory shows at once
-        out = torch.empty(len(texts), self.embedding_dim, device=self.device)  # (premises, dim)
-        bar = tqdm(total=len(texts), desc="index", unit="premise", disable=not progress)
-        with _eval_mode(self), torch.inference_mode():
-            for lo in range(0, len(texts), batch_size):
-                chunk = order[lo : lo + batch_size]
-                rows = torch.from_numpy(chunk).to(self.device)
-                out[rows] = self._encode_texts([texts[i] for i in chunk]).float()
-                bar.update(len(chunk))
-        bar.close()
+    def encode_texts(
+        self, texts: Sequence[str], batch_size: int, progress: bool = False
+    ) -> torch.Tensor:
+        """Encodes texts in eval mode, in batches of similar length, longest first.
+
+        Args:
+            texts: the texts.
+            batch_size: texts per forward pass.
+            progress: show a tqdm progress bar.
+
+        Returns:
+            (texts, dim) float32 embeddings in the order of ``texts``.
+        """
+        with eval_mode(self), torch.inference_mode():
+            out = encode_in_batches(self._encode_texts, texts, batch_size, progress)
         return out.clone()  # a normal tensor: inference tensors cannot enter autograd later
 
     def encode_states(self, states: Sequence[str]) -> torch.Tensor:
@@ -244,7 +259,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         Returns:
             (states, dim) float32 embeddings.
         """
-        with _eval_mode(self), torch.no_grad():
+        with eval_mode(self), torch.no_grad():
             return self._encode_texts(states).float()
 
     # ---------------------------------------------------------------- retrieval
@@ -307,10 +322,8 @@ class PremiseRetriever(Retriever, L.LightningModule):
     def on_train_epoch_start(self) -> None:
         self.train()
 
-    def similarity_loss(
-        self, similarity: torch.Tensor, labels: torch.Tensor
-    ) -> torch.Tensor:
-        """The training loss of a (contexts, premises) similarity matrix.
+    def similarity_loss(self, similarity: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """This retriever's training loss (see :func:`training.similarity_loss`).
 
         Args:
             similarity: (batch, premises) dot products of unit vectors.
@@ -319,11 +332,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         Returns:
             The scalar loss.
         """
-        if self.loss_name == "mse":
-            return torch.nn.functional.mse_loss(similarity, labels)
-        logits = similarity / self.temperature  # (batch, premises)
-        positives = logits.masked_fill(labels == 0, -math.inf)  # (batch, premises)
-        return (logits.logsumexp(-1) - positives.logsumexp(-1)).mean()
+        return similarity_loss(similarity, labels, self.loss_name, self.temperature)
 
     def training_step(self, batch: RetrievalBatch, batch_idx: int) -> torch.Tensor:
         """Logs and returns ``loss_train``."""
@@ -336,17 +345,19 @@ class PremiseRetriever(Retriever, L.LightningModule):
 
     def configure_optimizers(self) -> Any:
         """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""
-        trainable = [p for p in self.parameters() if p.requires_grad]
-        fused = True if self.device.type == "cuda" else None
-        optimizer = torch.optim.AdamW(
-            trainable, lr=self.lr, weight_decay=self.weight_decay, fused=fused
-        )
         max_steps = self.trainer.max_steps if self._trainer is not None else -1
-        factor = functools.partial(_warmup_cosine, warmup=self.warmup_steps, total=max_steps)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return build_optimization(
+            self.parameters(),
+            self.lr,
+            self.weight_decay,
+            self.warmup_steps,
+            max_steps,
+            self.device.type,
+        )
 
-    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
         """Moves the frozen batch dataclasses with their own ``to``."""
         if isinstance(batch, (RetrievalBatch, ContextBatch)):
             return batch.to(device)
@@ -384,7 +395,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         indices, _ = self._search(queries, self.accessible_sets(paths, positions), k)
         values = ranking_metrics(indices, [c.positives for c in batch.contexts])
         for name, column in zip(("Recall@1", "Recall@10", "MRR"), values.T):
-            metric = self.metrics[f"{name}_{split}"]
+            metric = cast(torchmetrics.MeanMetric, self.metrics[f"{name}_{split}"])
             metric.update(torch.from_numpy(column).to(self.device))
             self.log(f"{name}_{split}", metric, on_step=False, on_epoch=True, batch_size=len(batch))
 
@@ -423,63 +434,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
 
     @classmethod
     def _from_checkpoint(cls, path: Path, overrides: dict[str, Any]) -> PremiseRetriever:
-        try:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:
-            reason = " ".join(str(error).split())[:200]
-            raise ValueError(f"cannot read retriever checkpoint {path}: {reason}") from error
-        if not isinstance(checkpoint, dict) or _CONFIG_KEY not in checkpoint:
-            raise ValueError(f"not a PremiseRetriever checkpoint (no {_CONFIG_KEY}): {path}")
-        hparams = {**checkpoint.get("hyper_parameters", {}), **overrides}
-        hparams["model_config"] = checkpoint[_CONFIG_KEY]
+        hparams, state_dict = read_checkpoint(path, _CONFIG_KEY, cls.__init__, overrides)
         retriever = cls(**hparams)
-        retriever.load_state_dict(checkpoint["state_dict"])
+        retriever.load_state_dict(state_dict)
         return retriever
-
-
-def ranking_metrics(indices: np.ndarray, positives: Sequence[Sequence[int]]) -> np.ndarray:
-    """Recall@1, Recall@10 and reciprocal rank of each query.
-
-    Args:
-        indices: (queries, k) retrieved premise indices, best first (-1 padding).
-        positives: each query's positive premise indices (non-empty).
-
-    Returns:
-        (queries, 3) float32: share of the positives in the top 1 and top 10, and
-        1 / rank of the first positive in the top k (0 when none).
-    """
-    out = np.zeros((len(positives), 3), dtype=np.float32)  # (queries, 3)
-    for q, (row, pos) in enumerate(zip(indices, positives)):
-        hits = np.isin(row, np.asarray(pos, dtype=np.int64))  # (k,)
-        first = np.flatnonzero(hits)
-        out[q] = (
-            hits[:1].sum() / len(pos),
-            hits[:10].sum() / len(pos),
-            1.0 / (first[0] + 1) if len(first) else 0.0,
-        )
-    return out
-
-
-def _warmup_cosine(step: int, warmup: int, total: int) -> float:
-    # Linear warm-up to 1, then cosine to 0 at ``total`` (constant 1 without a budget).
-    if step < warmup:
-        return step / warmup
-    if total < 0:
-        return 1.0
-    if total <= warmup:
-        return 0.0
-    return 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - warmup) / (total - warmup))))
-
-
-class _eval_mode:  # noqa: N801 - used like a function: ``with _eval_mode(module):``
-    """Switches a module to eval mode for a block, then back to its previous mode."""
-
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.module = module
-        self.was_training = module.training
-
-    def __enter__(self) -> None:
-        self.module.eval()
-
-    def __exit__(self, *exc: object) -> None:
-        self.module.train(self.was_training)

@@ -16,12 +16,14 @@ layer and may not import it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 if TYPE_CHECKING:
@@ -211,3 +213,72 @@ def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     # Every row has at least eos; the clamp only guards an all-padding row against 0/0.
     counts = weights.sum(dim=1).clamp(min=1.0)  # (batch, 1)
     return torch.nn.functional.normalize(summed / counts, dim=-1)  # (batch, dim)
+
+
+def weights_sha256(module: torch.nn.Module) -> str:
+    """SHA-256 of a module's state (names and raw bytes): which weights made an index.
+
+    Args:
+        module: the encoder.
+
+    Returns:
+        The hex digest.
+    """
+    digest = hashlib.sha256()
+    for name, tensor in sorted(module.state_dict().items()):
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def eval_mode(module: torch.nn.Module) -> Iterator[None]:
+    """Eval mode (dropout off) for a block, then the module's previous mode again.
+
+    Args:
+        module: the module.
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
+
+
+def encode_in_batches(
+    embed: Callable[[list[str]], torch.Tensor],
+    texts: Sequence[str],
+    batch_size: int,
+    progress: bool = False,
+) -> torch.Tensor:
+    """Embeds texts in batches of similar length, longest first.
+
+    Sorting by length keeps padding small; longest first makes an out-of-memory batch
+    fail at once rather than at the end.
+
+    Args:
+        embed: embeds a list of texts as a (texts, dim) tensor.
+        texts: the texts.
+        batch_size: texts per call of ``embed``.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        (texts, dim) float32 embeddings in the order of ``texts``.
+    """
+    from tqdm import tqdm
+
+    lengths = np.fromiter((len(t.encode()) for t in texts), dtype=np.int64, count=len(texts))
+    order = np.argsort(-lengths, kind="stable")  # (texts,)
+    parts: list[torch.Tensor] = []
+    bar = tqdm(total=len(texts), desc="index", unit="premise", disable=not progress)
+    for lo in range(0, len(texts), batch_size):
+        chunk = order[lo : lo + batch_size]
+        parts.append(embed([texts[i] for i in chunk]).float())  # (chunk, dim)
+        bar.update(len(chunk))
+    bar.close()
+    if not parts:
+        raise ValueError("nothing to encode: no texts (an empty corpus?)")
+    ordered = torch.cat(parts)  # (texts, dim) in length order
+    inverse = torch.from_numpy(np.argsort(order)).to(ordered.device)  # (texts,)
+    return ordered[inverse]  # (texts, dim) in input order

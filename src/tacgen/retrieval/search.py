@@ -14,6 +14,8 @@ from tacgen.retrieval.corpus import AccessibleSet
 
 _CHUNK_ELEMENTS = 1 << 25
 """Score matrices are computed this many floats (128 MiB) at a time."""
+_SAMPLE = 4096
+"""Scores sampled per row to estimate a candidate threshold."""
 _DIRECT_FRACTION = 8
 """Accessible sets below 1/8 of the corpus are ranked directly (gathering them is cheaper)."""
 
@@ -38,6 +40,15 @@ def _top_of(candidates: np.ndarray, row: np.ndarray, k: int) -> tuple[np.ndarray
     return _rank(candidates, values, k)
 
 
+def _threshold(row: np.ndarray, m: int) -> float:
+    # About the m-th largest score, read off an evenly strided sample of the row: it costs
+    # a partition of the sample, not of the row. Only the candidate count depends on it.
+    stride = max(1, row.shape[0] // _SAMPLE)
+    sample = row[::stride]  # (<= 2 * _SAMPLE,)
+    j = max(0, len(sample) - -(-m * len(sample) // row.shape[0]))
+    return float(np.partition(sample, j)[j])
+
+
 def _select_row(
     row: np.ndarray, access: AccessibleSet, k: int, overfetch: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -49,10 +60,10 @@ def _select_row(
     # Expect about m * available / n survivors among the m best: aim for k * overfetch.
     m = min(n, -(-k * overfetch * n // max(available, 1)))
     while m < n:
-        threshold = np.partition(row, n - m)[n - m]
         # Every score >= the threshold (ties included) is a candidate, so any accessible
-        # premise outside the candidates scores strictly less than every survivor.
-        candidates = np.flatnonzero(row >= threshold)  # (>= m,)
+        # premise outside the candidates scores strictly less than every survivor: the
+        # result is exact whatever the threshold, which only sets how many candidates.
+        candidates = np.flatnonzero(row >= _threshold(row, m))  # (about m,)
         survivors = candidates[access.mask(candidates)]
         if len(survivors) >= k:
             return _top_of(survivors, row, k)

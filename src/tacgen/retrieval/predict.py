@@ -1,0 +1,139 @@
+"""Retrieved premises for every state of a split folder, for the generator's ``preds_path``.
+
+Keys are exactly the generator data module's: the theorem's ``file_path``, its
+``full_name`` and the *formatted* state, taken from the data layer's formatted examples
+(:func:`tacgen.data.cache.load_split`), so every generator example finds its prediction.
+Each distinct key is retrieved once; states are encoded in batches sorted by length.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tacgen.data.benchmark import FormatOptions
+from tacgen.data.cache import load_split
+from tacgen.data.paths import resolve_data_path
+from tacgen.data.predictions import PredictionKey, write_predictions
+from tacgen.data.records import Position, Premise
+from tacgen.retrieval.interface import Retriever
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SPLITS = ("train.json", "val.json", "test.json")
+"""The split files predicted by default."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """One distinct (file, theorem, state) of a split."""
+
+    key: PredictionKey
+    """(file_path, theorem full_name, formatted state): the predictions file's key."""
+    position: Position
+    """The theorem's start (line, column): what is accessible."""
+
+
+@dataclass(frozen=True)
+class PredictStats:
+    """What :func:`write_retrieval_predictions` wrote."""
+
+    examples: int
+    """Examples (traced tactics) of all splits read."""
+    queries: int
+    """Distinct keys retrieved for (lines written)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.queries <= self.examples:
+            raise ValueError("queries must lie in [0, examples]")
+
+
+def split_queries(paths: Sequence[Path]) -> tuple[list[Query], int]:
+    """The distinct queries of split files, in file order.
+
+    Args:
+        paths: split files.
+
+    Returns:
+        The queries, and the number of examples they came from.
+    """
+    queries: dict[PredictionKey, Query] = {}
+    examples = 0
+    for path in paths:
+        table, _ = load_split(path, FormatOptions())
+        examples += len(table)
+        for i, state in enumerate(table.states):
+            theorem = int(table.theorem_of[i])
+            key = (table.file_paths[theorem], table.full_names[theorem], state)
+            if key not in queries:
+                start = table.starts[theorem]
+                queries[key] = Query(key, (int(start[0]), int(start[1])))
+    return list(queries.values()), examples
+
+
+def _retrieve_all(
+    retriever: Retriever, queries: Sequence[Query], k: int, batch_size: int, progress: bool
+) -> Iterator[tuple[int, list[tuple[Premise, float]]]]:
+    """(query number, retrieved) pairs; batches group states of similar length."""
+    from tqdm import tqdm
+
+    lengths = np.fromiter((len(q.key[2]) for q in queries), dtype=np.int64, count=len(queries))
+    order = np.argsort(-lengths, kind="stable").tolist()
+    bar = tqdm(total=len(queries), desc="retrieve", unit="state", disable=not progress)
+    for lo in range(0, len(order), batch_size):
+        chunk = [queries[i] for i in order[lo : lo + batch_size]]
+        results = retriever.batch_retrieve(
+            [q.key[2] for q in chunk],
+            [q.key[0] for q in chunk],
+            [q.key[1] for q in chunk],
+            [q.position for q in chunk],
+            k,
+        )
+        yield from zip(order[lo : lo + batch_size], results)
+        bar.update(len(chunk))
+    bar.close()
+
+
+def write_retrieval_predictions(
+    retriever: Retriever,
+    data_path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    k: int = 100,
+    batch_size: int = 64,
+    splits: Sequence[str] = DEFAULT_SPLITS,
+    progress: bool = False,
+) -> PredictStats:
+    """Retrieves premises for every state of the splits and writes a predictions file.
+
+    Args:
+        retriever: any retriever (the dense one, BM25).
+        data_path: the split folder (or ``tacgen:demo/random``).
+        out: the JSON Lines predictions file to write (atomically).
+        k: premises per state, best first, with their scores.
+        batch_size: states per retrieval batch.
+        splits: split file names inside ``data_path``.
+        progress: show a progress bar.
+
+    Returns:
+        How many examples were read and lines written.
+    """
+    if k < 1 or batch_size < 1:
+        raise ValueError("k and batch_size must be >= 1")
+    folder = resolve_data_path(Path(data_path))
+    queries, examples = split_queries([folder / name for name in splits])
+    retrieved: list[list[tuple[Premise, float]]] = [[] for _ in queries]
+    for number, result in _retrieve_all(retriever, queries, k, batch_size, progress):
+        retrieved[number] = result
+    rows = (
+        (q.key, [p for p, _ in result], [s for _, s in result])
+        for q, result in zip(queries, retrieved)
+    )
+    write_predictions(Path(out), rows)
+    stats = PredictStats(examples, len(queries))
+    logger.info("%s: %d states (%d examples) written", out, stats.queries, stats.examples)
+    return stats

@@ -1,0 +1,146 @@
+"""The whole retrieval chain on CPU, through the ``tacgen`` command, one config per step:
+
+``tacgen retriever fit`` (configs/retriever-demo.yaml) -> ``tacgen index`` -> ``tacgen retriever
+predict`` -> ``tacgen fit`` (configs/demo-rag.yaml, with ``preds_path`` and the retriever
+attached for validation) -> ``tacgen generate --retriever-ckpt``. Models are the minuscule T5
+of ``fixtures/configs/minuscule_t5.json`` and every run is a few steps.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from tacgen.cli import main
+from tacgen.data.dataset import GeneratorDataset
+from tacgen.data.paths import resolve_data_path
+from tacgen.model import retrieval_hooks
+from tacgen.retrieval.predict import split_queries
+
+REPO = Path(__file__).resolve().parents[1]
+MINUSCULE = str(REPO / "tests" / "fixtures" / "configs" / "minuscule_t5.json")
+RETRIEVER_CONFIG = str(REPO / "configs" / "retriever-demo.yaml")
+RAG_CONFIG = str(REPO / "configs" / "demo-rag.yaml")
+DEMO = resolve_data_path("tacgen:demo/random")
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Runs the chain once for the module; yields the files it wrote and what it saw."""
+    root = tmp_path_factory.mktemp("chain")
+    seen: dict[str, Any] = {"augmented": 0}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("TACGEN_CACHE_DIR", str(root / "cache"))
+        mp.setattr(sys, "argv", ["tacgen"])
+        original = retrieval_hooks.augment_batch
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            seen["augmented"] += 1
+            return original(*args, **kwargs)
+
+        mp.setattr(retrieval_hooks, "augment_batch", counting)
+        yield _run_chain(root, seen)
+
+
+def _run_chain(root: Path, seen: dict[str, Any]) -> dict[str, Any]:
+    quiet = ["--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
+    fit = ["retriever", "fit", "--config", RETRIEVER_CONFIG, "--model.model_name", MINUSCULE]
+    fit += ["--model.max_seq_len", "256", "--model.warmup_steps", "2", "--trainer.max_steps", "6"]
+    fit += ["--trainer.limit_train_batches", "6", "--trainer.check_val_every_n_epoch", "1"]
+    assert main([*fit, *quiet]) == 0
+    ckpt = root / "runs" / "retriever-demo" / "checkpoints" / "last.ckpt"
+    index = root / "index.safetensors"
+    assert main(["index", "--ckpt", str(ckpt), "--out", str(index)]) == 0
+    preds = root / "predictions.jsonl"
+    predict = ["retriever", "predict", "--config", RETRIEVER_CONFIG, "--ckpt_path", str(ckpt)]
+    assert main([*predict, "--index", str(index), "--out", str(preds), "-k", "20"]) == 0
+    rag = ["fit", "--config", RAG_CONFIG, "--model.model_name", MINUSCULE]
+    rag += ["--data.preds_path", str(preds), "--model.retriever_ckpt", str(ckpt)]
+    rag += ["--model.retriever_index", str(index), "--model.eval_num_retrieved", "20"]
+    rag += ["--model.max_output_length", "24", "--model.num_beams", "2"]
+    rag += ["--trainer.max_steps", "2", "--trainer.val_check_interval", "2"]
+    rag += ["--trainer.limit_val_batches", "1", "--data.eval_batch_size", "4"]
+    assert main([*rag, *quiet]) == 0
+    generator = root / "runs" / "demo-rag" / "checkpoints" / "last.ckpt"
+    requests = root / "states.jsonl"
+    theorems = json.loads((DEMO / "test.json").read_text(encoding="utf-8"))[:3]
+    rows = [
+        {
+            "state": thm["traced_tactics"][0]["state_before"],
+            "file_path": thm["file_path"],
+            "full_name": thm["full_name"],
+            "position": thm["start"],
+        }
+        for thm in theorems
+    ]
+    requests.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = root / "tactics.jsonl"
+    generate = ["generate", "--ckpt", str(generator), "--retriever-ckpt", str(ckpt)]
+    generate += ["--input", str(requests), "--output", str(out), "--num-samples", "2"]
+    assert main(generate) == 0
+    return {"root": root, "ckpt": ckpt, "index": index, "preds": preds, "tactics": out, **seen}
+
+
+def test_retriever_fit_validates_and_checkpoints(chain: dict[str, Any]) -> None:
+    assert chain["ckpt"].is_file()
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(chain["root"] / "runs" / "retriever-demo"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert {"Recall@1_val", "Recall@10_val", "MRR_val", "loss_train_epoch"} <= tags
+    (recall,) = events.Scalars("Recall@10_val")
+    assert 0.0 <= recall.value <= 1.0
+
+
+def test_predictions_cover_every_generator_example(chain: dict[str, Any]) -> None:
+    lines = [orjson.loads(line) for line in chain["preds"].read_bytes().splitlines()]
+    queries, examples = split_queries([DEMO / f"{s}.json" for s in ("train", "val", "test")])
+    assert len(lines) == len(queries) and examples == 399 + 40 + 40
+    assert all(len(line["retrieved_premises"]) == len(line["scores"]) == 20 for line in lines)
+    assert all(line["scores"] == sorted(line["scores"], reverse=True) for line in lines)
+    for split in ("train", "val", "test"):  # no MissingPredictionError: the keys match
+        dataset = GeneratorDataset(DEMO / f"{split}.json", preds_path=chain["preds"])
+        assert dataset.missing_predictions == 0
+        assert "</a>" in dataset[0].state  # premises (name marked) come before the state
+
+
+def test_generator_validated_with_the_retriever_and_generated(chain: dict[str, Any]) -> None:
+    assert chain["augmented"] >= 1  # validation inputs came from the attached retriever
+    rows = [json.loads(line) for line in chain["tactics"].read_text().splitlines()]
+    assert len(rows) == 3
+    assert all(1 <= len(row["tactics"]) <= 2 for row in rows)
+    assert all(isinstance(t["score"], float) for row in rows for t in row["tactics"])
+
+
+def test_one_line_errors(
+    chain: dict[str, Any],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    ckpt = str(chain["ckpt"])
+    unknown = ["retrieve", "--ckpt", ckpt, "--index", str(chain["index"]), "--state", "⊢ True"]
+    unknown += ["--file-path", "Nope.lean", "--position", "1", "1"]
+    cases = [
+        (["retriever", "predict", "--ckpt", ckpt, "--out", "p.jsonl"], "give --data-path"),
+        (unknown, "'Nope.lean' is not in corpus"),
+        (["index", "--ckpt", str(tmp_path / "x.ckpt"), "--out", "i.safetensors"], "does not exist"),
+    ]
+    for argv, message in cases:
+        capsys.readouterr()
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith("tacgen: error: "), err
+        assert message in err
+    assert not (tmp_path / "i.safetensors").exists()
+    assert main(["retriever", "--help"]) == 0
+    assert main(["retriever", "nope"]) == 2
