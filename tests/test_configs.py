@@ -1,4 +1,4 @@
-"""Every shipped config parses with the real ``tacgen`` parser, and the recipes are ReProver's.
+"""Every shipped config parses with the real ``tacgen`` parser; the recipes are ReProver's.
 
 Only parsing happens here (``--print_config`` prints the merged config and exits before
 anything is instantiated), so the LeanDojo configs that name ``google/byt5-small`` neither
@@ -7,10 +7,14 @@ build nor download a model; a guard fails the test if a model were built.
 
 from __future__ import annotations
 
+import logging
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import transformers
 import yaml
 
 import tacgen.model.generator
@@ -23,13 +27,27 @@ LEANDOJO4_CONFIGS = [path for path in CONFIGS if path.name.startswith("leandojo4
 
 
 @pytest.fixture(autouse=True)
-def _no_model_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parsing must not build (let alone download) a model."""
+def _parse_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Parsing must not build (let alone download) a model; ``main`` gets a bare sys.argv,
+    and the ``tacgen`` logger's handlers (``main`` adds one per call) are restored."""
 
-    def refuse(name: str) -> Any:
-        raise AssertionError(f"a model was built while parsing: {name}")
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"a model was built while parsing: {args}")
 
     monkeypatch.setattr(tacgen.model.generator, "build_seq2seq", refuse)
+    monkeypatch.setattr(transformers.PreTrainedModel, "from_pretrained", classmethod(refuse))
+    monkeypatch.setattr(sys, "argv", ["tacgen"])
+    package_logger = logging.getLogger("tacgen")
+    handlers = list(package_logger.handlers)
+    package_logger.handlers[:] = []
+    yield
+    package_logger.handlers[:] = handlers
+
+
+def command_for(path: Path) -> list[str]:
+    """The command a config is for: ``retriever-*.yaml`` configure ``tacgen retriever fit``,
+    every other config ``tacgen fit`` (the generator)."""
+    return ["retriever", "fit"] if path.name.startswith("retriever-") else ["fit"]
 
 
 def print_config(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
@@ -53,9 +71,12 @@ def test_configs_are_found() -> None:
 
 @pytest.mark.parametrize("path", CONFIGS + FIXTURE_CONFIGS, ids=lambda p: p.name)
 def test_config_parses(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``tacgen fit --config FILE`` accepts every key of every config, without running."""
-    config = print_config(capsys, "fit", "--config", str(path))
+    """``tacgen [retriever] fit --config FILE`` accepts every key of every config, without
+    running."""
+    config = print_config(capsys, *command_for(path), "--config", str(path))
     assert set(config) >= {"trainer", "model", "data", "seed_everything"}
+    if command_for(path) != ["fit"]:
+        return
     assert config["model"]["model_name"]
     assert config["data"]["data_path"]
     # Linked targets are not settable, so the merged config does not show them.
@@ -110,9 +131,7 @@ def test_leandojo4_recipe_is_reprovers(path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.parametrize("key", ["max_input_length", "max_output_length"])
-def test_data_lengths_are_linked_to_the_model(
-    key: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_data_lengths_are_linked_to_the_model(key: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Setting a data length directly is rejected: it is given once, via ``model.*``."""
     config_path = str(LEANDOJO4_CONFIGS[0])
     with pytest.raises(SystemExit) as exit_info:
@@ -128,7 +147,8 @@ def test_data_lengths_are_linked_to_the_model(
 
 def test_unknown_key_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
     """A misspelt key is a parse error naming the key, not silently ignored."""
+    demo = str(REPO / "configs" / "demo.yaml")
     with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "--config", str(CONFIGS[0]), "--model.no_such_key", "1", "--print_config"])
+        main(["fit", "--config", demo, "--model.no_such_key", "1", "--print_config"])
     assert exit_info.value.code == 2
     assert "no_such_key" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from transformers import T5ForConditionalGeneration
 
 from tacgen.data.tokenizer import ByteTokenizer
 from tacgen.model.loading import build_seq2seq
@@ -43,19 +44,19 @@ def test_byte_tokenizer_golden_ids() -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_model() -> torch.nn.Module:
+def seeded_model() -> T5ForConditionalGeneration:
     """The minuscule T5 built from its config.json right after ``torch.manual_seed(3407)``."""
     torch.manual_seed(3407)
     return build_seq2seq(str(CONFIG)).eval()
 
 
-def test_parameter_count(seeded_model: torch.nn.Module) -> None:
+def test_parameter_count(seeded_model: T5ForConditionalGeneration) -> None:
     """The fixture config builds the same architecture (untied lm_head included)."""
     assert sum(p.numel() for p in seeded_model.parameters()) == 49504
     assert seeded_model.lm_head.weight is not seeded_model.shared.weight
 
 
-def test_encoder_output_is_unchanged(seeded_model: torch.nn.Module) -> None:
+def test_encoder_output_is_unchanged(seeded_model: T5ForConditionalGeneration) -> None:
     """Encoder output statistics and first values for fixed ids match the recorded ones."""
     with torch.no_grad():
         hidden = seeded_model.encoder(input_ids=torch.tensor([STATE_IDS])).last_hidden_state
@@ -66,7 +67,7 @@ def test_encoder_output_is_unchanged(seeded_model: torch.nn.Module) -> None:
     torch.testing.assert_close(hidden[0, 0, :4], torch.tensor(expected), atol=ATOL, rtol=0)
 
 
-def test_loss_and_logits_are_unchanged(seeded_model: torch.nn.Module) -> None:
+def test_loss_and_logits_are_unchanged(seeded_model: T5ForConditionalGeneration) -> None:
     """Teacher-forced loss and the first logits for fixed labels match the recorded ones."""
     with torch.no_grad():
         out = seeded_model(input_ids=torch.tensor([STATE_IDS]), labels=torch.tensor([TACTIC_IDS]))

@@ -20,7 +20,9 @@ import pytest
 from tacgen.cli import main
 from tacgen.data.dataset import GeneratorDataset
 from tacgen.data.paths import resolve_data_path
+from tacgen.data.tokenizer import ByteTokenizer
 from tacgen.model import retrieval_hooks
+from tacgen.retrieval.cli import parse_config
 from tacgen.retrieval.predict import split_queries
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,3 +146,74 @@ def test_one_line_errors(
     assert not (tmp_path / "i.safetensors").exists()
     assert main(["retriever", "--help"]) == 0
     assert main(["retriever", "nope"]) == 2
+
+
+def test_retriever_validate_command_reads_the_checkpoint(
+    chain: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    validate = ["retriever", "validate", "--config", RETRIEVER_CONFIG, "--model.model_name"]
+    validate += [MINUSCULE, "--model.max_seq_len", "256", "--ckpt_path", str(chain["ckpt"])]
+    assert main([*validate, "--trainer.enable_progress_bar", "false"]) == 0
+    out = capsys.readouterr().out
+    assert "Recall@10_val" in out and "MRR_val" in out
+
+
+@pytest.mark.parametrize("name", ["random", "novel-premises"])
+def test_leandojo4_retriever_configs_hold_the_published_recipe(name: str) -> None:
+    config = parse_config(REPO / "configs" / f"retriever-leandojo4-{name}.yaml")
+    model, data, trainer = config.model, config.data, config.trainer
+    assert config.seed_everything == 3407
+    assert (model.model_name, model.lr, model.warmup_steps) == ("google/byt5-small", 1e-4, 2000)
+    assert (model.max_seq_len, data.max_seq_len, model.num_retrieved) == (1024, 1024, 100)
+    assert (data.num_negatives, data.num_in_file_negatives) == (3, 1)
+    assert (data.batch_size, data.eval_batch_size, model.loss) == (8, 64, "mse")
+    assert (trainer.precision, trainer.gradient_clip_val) == ("bf16-mixed", 1.0)
+    assert Path(data.data_path).name == name.replace("-", "_")
+    assert model.corpus_path == str(Path(data.corpus_path).resolve())  # linked, absolute
+
+
+def test_demo_configs_parse() -> None:
+    config = parse_config(RETRIEVER_CONFIG)
+    assert config.model.corpus_path == config.data.corpus_path == "tacgen:demo/corpus.jsonl"
+    assert config.data.max_seq_len == config.model.max_seq_len
+    with pytest.raises(SystemExit):
+        parse_config(RETRIEVER_CONFIG, ["--data.max_seq_len", "7"])  # linked: set on the model
+
+
+def test_attached_retriever_stays_outside_the_generator(tmp_path: Path) -> None:
+    from tacgen.data.formatting import format_augmented_state
+    from tacgen.data.records import Batch, Example
+    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.retrieval.dense import PremiseRetriever
+    from test_retrieval_datamodule import write_synthetic
+
+    corpus, _ = write_synthetic(tmp_path)
+    retriever = PremiseRetriever(MINUSCULE, max_seq_len=128, corpus_path=str(corpus))
+    generator = RetrievalAugmentedGenerator(MINUSCULE, max_input_length=300, eval_num_retrieved=3)
+    names = {name for name, _ in generator.named_parameters()}
+    generator.retriever = retriever
+    assert {name for name, _ in generator.named_parameters()} == names
+    assert not any(key.startswith("retriever") for key in generator.state_dict())
+    assert all(m is not retriever for m in generator.modules())
+    assert not any(p.requires_grad for p in retriever.parameters()) and not retriever.training
+    generator.train()
+    assert not retriever.training  # the generator's train() does not reach it
+    example = Example("u", "c", "Lib/B.lean", "Lib.B.thm", (35, 1), 0, "n : Nat\n⊢ n = n", "rfl")
+    ids, mask = ByteTokenizer().batch_encode([example.state], 300)
+    tactic, tactic_mask = ByteTokenizer().batch_encode([example.tactic], 16)
+    batch = Batch((example.state,), (example.tactic,), ids, mask, tactic, tactic_mask, (example,))
+    augmented = retrieval_hooks.augment_batch(
+        retriever, batch, generator.device, 3, 300, generator.tokenizer
+    )
+    premises = retriever.retrieve_premises([example.state], ["Lib/B.lean"], ["t"], [(35, 1)], 3)
+    assert augmented.state == (format_augmented_state(example.state, premises[0], 300, 0.0),)
+    assert augmented.state[0].endswith(example.state) and "</a>" in augmented.state[0]
+    assert ByteTokenizer().decode(augmented.state_ids[0]) == augmented.state[0]
+    generator.retriever = None
+    assert generator.retriever is None
+    with pytest.raises(TypeError, match="retrieve_premises"):
+        generator.retriever = object()

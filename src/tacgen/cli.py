@@ -36,12 +36,28 @@ _USER_ERRORS = (
 )
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (it may be replaced between calls)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def _setup_process() -> None:
     # Side effects belong here, in the entry point, not at import time of the library.
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
     package_logger = logging.getLogger("tacgen")
-    package_logger.addHandler(handler)
+    # Marked by an attribute, not a class check: ``python -m tacgen.cli`` loads this module
+    # twice (as __main__ and as tacgen.cli), giving two _StderrHandler classes.
+    if not any(getattr(h, "tacgen_stderr", False) for h in package_logger.handlers):
+        handler = _StderrHandler()
+        handler.tacgen_stderr = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        package_logger.addHandler(handler)
     package_logger.setLevel(logging.INFO)
     package_logger.propagate = False
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
@@ -52,6 +68,20 @@ def _setup_process() -> None:
 
     if torch.cuda.is_available():
         torch.set_float32_matmul_precision("high")
+
+
+def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
+    """Refuses a ``--ckpt_path`` that is not a readable checkpoint, in one line."""
+    from tacgen.model.loading import check_checkpoint_file
+
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--ckpt_path" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--ckpt_path="):
+            value = arg.split("=", 1)[1]
+        if value and value not in ("last", "best", "hpc", "registry", "null"):
+            check_checkpoint_file(Path(value))
 
 
 def _run_lightning(argv: Sequence[str] | None) -> None:
@@ -136,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_process()
     try:
         if argv and argv[0] in LIGHTNING_COMMANDS:
+            _check_ckpt_path_argument(argv)
             _run_lightning(lightning_args)
             return 0
         if argv and argv[0] == "retriever":

@@ -21,6 +21,7 @@ from tacgen.model.beam_search import beam_search, generated_tokens, rank_candida
 from tacgen.model.callbacks import ValidationSummary
 from tacgen.model.loading import (
     build_seq2seq,
+    check_checkpoint_file,
     config_from_dict,
     export_pretrained,
     model_from_config,
@@ -390,10 +391,12 @@ class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
 
     @classmethod
     def _from_checkpoint(cls, path: Path, overrides: dict[str, Any]) -> RetrievalAugmentedGenerator:
+        check_checkpoint_file(path)
         try:
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as error:
-            raise ValueError(f"cannot read checkpoint {path}: {error}") from error
+            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise ValueError(f"cannot read checkpoint {path}: {first_line}") from error
         if not isinstance(checkpoint, dict) or _CONFIG_KEY not in checkpoint:
             raise ValueError(
                 f"not a RetrievalAugmentedGenerator checkpoint (no {_CONFIG_KEY}): {path}"

@@ -18,6 +18,7 @@ import logging
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,3 +263,24 @@ def export_pretrained(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def check_checkpoint_file(path: Path) -> None:
+    """Raises a one-line error unless ``path`` looks like a ``torch.save`` checkpoint.
+
+    ``torch.save`` writes a zip archive; a missing, empty, truncated or foreign file fails
+    this cheap check before torch or Lightning produce a multi-line traceback.
+
+    Args:
+        path: the checkpoint file.
+
+    Raises:
+        FileNotFoundError: when the file does not exist.
+        ValueError: when it is not a complete zip archive.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"cannot read checkpoint {path}: the file is empty")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"cannot read checkpoint {path}: not a torch.save archive (corrupt?)")

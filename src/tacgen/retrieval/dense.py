@@ -272,10 +272,10 @@ class PremiseRetriever(Retriever, L.LightningModule):
             self.index_corpus()
         assert self._index is not None
         index = self._index
-        if index.device.type == "cpu":
-            return masked_topk(queries.float().cpu().numpy(), index.numpy(), accessible, k)
-        if index.device != queries.device:
+        if index.device != queries.device:  # the module moved since indexing
             index = self._index = index.to(queries.device)
+        if index.device.type == "cpu":
+            return masked_topk(queries.float().numpy(), index.numpy(), accessible, k)
         scores = (queries.float() @ index.T).cpu().numpy()  # (q, premises), matmul on device
         return select_topk(scores, accessible, k)
 
