@@ -143,18 +143,27 @@ def _tactic_object(tactic: Any, i: int) -> dict[str, Any]:
 def _add_theorem(theorem: Any, columns: _Columns, options: FormatOptions) -> int:
     if type(theorem) is not dict:
         raise _FieldError("<theorem>", f"expected an object, got {_type_name(theorem)}")
-    values = [_string(theorem, key, key) for key in _THEOREM_STRING_FIELDS]
-    start = _position(theorem.get("start"), "start")
-    traced = theorem.get("traced_tactics", _MISSING)
+    get = theorem.get
+    url: Any = get("url")
+    commit: Any = get("commit")
+    file_path: Any = get("file_path")
+    full_name: Any = get("full_name")
+    if not (type(url) is str and type(commit) is str and type(file_path) is str) or (
+        type(full_name) is not str
+    ):
+        for key in _THEOREM_STRING_FIELDS:
+            _string(theorem, key, key)  # raises the precise error
+    start = _position(get("start"), "start")
+    traced = get("traced_tactics", _MISSING)
     if type(traced) is not list:
         raise _FieldError("traced_tactics", f"expected list, got {_type_name(traced)}")
     if not traced:
         return 0
     theorem_index = len(columns.full_names)
-    for column, value in zip(
-        (columns.urls, columns.commits, columns.file_paths, columns.full_names), values
-    ):
-        column.append(value)
+    columns.urls.append(url)
+    columns.commits.append(commit)
+    columns.file_paths.append(file_path)
+    columns.full_names.append(full_name)
     columns.starts.append(start)
     _add_tactics(traced, columns, options)
     count = len(traced)
@@ -174,9 +183,12 @@ def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -
             provenances = annotated[1]
             if type(provenances) is list:
                 text = annotated[0]
-                names = [p.get("full_name") if type(p) is dict else None for p in provenances]
-                if not all(type(name) is str for name in names):
-                    names = None
+                if provenances:
+                    names = [p.get("full_name") if type(p) is dict else None for p in provenances]
+                    if not all(type(name) is str for name in names):
+                        names = None
+                else:
+                    names = []
         if names is None:  # the rare shapes, with full checking and error messages
             formatted = _format_tactic(_tactic_object(tactic, i), f"traced_tactics[{i}]", options)
         else:
