@@ -236,9 +236,30 @@ def test_retrieved_premises_are_prepended(monkeypatch: pytest.MonkeyPatch) -> No
     assert result == generator._generate_from_ids(ids, mask, 2)
 
 
-def test_retriever_ckpt_is_loaded_through_load_retriever(tmp_path: Path) -> None:
+def test_retriever_ckpt_is_loaded_through_load_retriever(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``retriever_ckpt`` goes through ``load_retriever``; the result is attached, not a child."""
+    calls: list[tuple[object, ...]] = []
+
+    class Stub:
+        def retrieve_premises(self, *args: object) -> list[list[object]]:
+            return [[] for _ in args[0]]  # type: ignore[attr-defined]
+
+    def fake_load(*args: object) -> Stub:
+        calls.append(args)
+        return Stub()
+
+    monkeypatch.setattr("tacgen.model.generator.load_retriever", fake_load)
+    generator = _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"))
+    assert calls and calls[0][0] == str(tmp_path / "retriever.ckpt")
+    assert isinstance(generator.retriever, Stub)
+    assert "retriever" not in dict(generator.named_children())
+
+
+def test_corrupt_retriever_ckpt_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "retriever.ckpt").write_bytes(b"")
-    with pytest.raises(NotImplementedError, match="not supported yet"):
+    with pytest.raises(ValueError, match="retriever checkpoint"):
         _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"))
 
 

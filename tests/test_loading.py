@@ -184,5 +184,5 @@ def test_load_retriever_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="retriever checkpoint does not exist"):
         load_retriever(str(tmp_path / "r.ckpt"))
     (tmp_path / "r.ckpt").write_bytes(b"")
-    with pytest.raises(NotImplementedError, match="dense retriever checkpoints are not supported"):
+    with pytest.raises(ValueError, match="cannot read retriever checkpoint"):
         load_retriever(str(tmp_path / "r.ckpt"))

@@ -74,6 +74,8 @@ def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
     """Refuses a ``--ckpt_path`` that is not a readable checkpoint, in one line."""
     from tacgen.model.loading import check_checkpoint_file
 
+    if any(arg.startswith(("--print_config", "--help", "-h")) for arg in argv):
+        return  # nothing is loaded
     for i, arg in enumerate(argv):
         value = None
         if arg == "--ckpt_path" and i + 1 < len(argv):
