@@ -13,7 +13,6 @@ A model is named by one of:
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
@@ -25,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from tacgen.modelsource import BYTE_VOCAB, one_line, read_config_file, resolve_model_name
+
 if TYPE_CHECKING:
     from transformers import T5Config, T5ForConditionalGeneration
 
-_BYTE_VOCAB = 259
 """The smallest usable vocabulary: 3 special tokens (pad, eos, unk) + 256 bytes."""
 
 TINY_CONFIG: dict[str, Any] = {
@@ -91,10 +91,6 @@ def _quiet_untied_warning() -> Iterator[None]:
         log.removeFilter(drop)
 
 
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
 def config_from_dict(values: Mapping[str, Any], source: str = "config") -> T5Config:
     """Builds and checks a T5 config.
 
@@ -116,10 +112,10 @@ def config_from_dict(values: Mapping[str, Any], source: str = "config") -> T5Con
     try:
         config = T5Config.from_dict(dict(values))
     except Exception as error:  # TypeError, ValueError, huggingface_hub's StrictDataclassError
-        raise ValueError(f"bad model config {source}: {_one_line(error)}") from error
-    if config.vocab_size < _BYTE_VOCAB:
+        raise ValueError(f"bad model config {source}: {one_line(error)}") from error
+    if config.vocab_size < BYTE_VOCAB:
         raise ValueError(
-            f"bad model config {source}: vocab_size {config.vocab_size} < {_BYTE_VOCAB} "
+            f"bad model config {source}: vocab_size {config.vocab_size} < {BYTE_VOCAB} "
             "(3 special tokens + 256 bytes)"
         )
     return config
@@ -158,16 +154,6 @@ def model_from_config(config: T5Config) -> T5ForConditionalGeneration:
     return model.train()
 
 
-def _from_config_file(path: Path) -> T5ForConditionalGeneration:
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"bad model config {path}: {error}") from error
-    if not isinstance(values, dict):
-        raise ValueError(f"bad model config {path}: expected a JSON object")
-    return model_from_config(config_from_dict(values, str(path)))
-
-
 def _from_pretrained(name: str) -> T5ForConditionalGeneration:
     from transformers import T5ForConditionalGeneration
 
@@ -175,16 +161,11 @@ def _from_pretrained(name: str) -> T5ForConditionalGeneration:
         with _quiet_untied_warning():
             model = T5ForConditionalGeneration.from_pretrained(name, dtype=torch.float32)
     except OSError as error:
-        raise FileNotFoundError(f"cannot load model {name!r}: {_one_line(error)}") from error
-    if model.config.vocab_size < _BYTE_VOCAB:
+        raise FileNotFoundError(f"cannot load model {name!r}: {one_line(error)}") from error
+    if model.config.vocab_size < BYTE_VOCAB:
         raise ValueError(f"model {name!r} has vocab_size {model.config.vocab_size}, not byte-level")
     # from_pretrained returns eval mode; training needs dropout on.
     return model.train()
-
-
-def _looks_like_path(name: str) -> bool:
-    # Hub names are "owner/name"; anything else with a separator, or a file suffix, is a path.
-    return name.startswith((".", "/", "~")) or name.endswith(".json") or name.count("/") > 1
 
 
 def build_seq2seq(model_name: str) -> T5ForConditionalGeneration:
@@ -202,23 +183,12 @@ def build_seq2seq(model_name: str) -> T5ForConditionalGeneration:
             or a hub name cannot be loaded.
         ValueError: when the config is not a valid byte-level T5 config.
     """
-    if model_name in NAMED_CONFIGS:
-        return model_from_config(config_from_dict(NAMED_CONFIGS[model_name], model_name))
-    path = Path(model_name).expanduser()
-    if path.is_file():
-        return _from_config_file(path)
-    if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"model directory has no config.json: {path}")
-        return _from_pretrained(str(path))
-    if _looks_like_path(model_name):
-        raise FileNotFoundError(f"model path does not exist: {model_name}")
-    if "/" not in model_name:
-        named = ", ".join(sorted(NAMED_CONFIGS))
-        raise ValueError(
-            f"unknown model {model_name!r}: not one of {named}, a path, or an owner/name hub model"
-        )
-    return _from_pretrained(model_name)
+    kind, source = resolve_model_name(model_name, NAMED_CONFIGS, "model")
+    if kind == "named":
+        return model_from_config(config_from_dict(source, model_name))
+    if kind == "file":
+        return model_from_config(config_from_dict(read_config_file(source, "model"), str(source)))
+    return _from_pretrained(source)
 
 
 def export_pretrained(

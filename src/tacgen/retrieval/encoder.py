@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from tacgen.modelsource import BYTE_VOCAB, one_line, read_config_file, resolve_model_name
+
 if TYPE_CHECKING:
     from transformers import T5Config, T5EncoderModel
 
-_BYTE_VOCAB = 259
 """The smallest usable vocabulary: 3 special tokens (pad, eos, unk) + 256 bytes."""
 
 TINY_ENCODER_CONFIG: dict[str, Any] = {
@@ -65,10 +64,6 @@ NAMED_ENCODER_CONFIGS: dict[str, dict[str, Any]] = {
     "byt5-small": BYT5_SMALL_ENCODER_CONFIG,
 }
 """Architectures that :func:`build_encoder` builds from scratch by name."""
-
-
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class _DropUnusedDecoderWarning(logging.Filter):
@@ -109,10 +104,10 @@ def encoder_config_from_dict(values: Mapping[str, Any], source: str = "config") 
     try:
         config = T5Config.from_dict(dict(values))
     except Exception as error:  # TypeError, ValueError, huggingface_hub's StrictDataclassError
-        raise ValueError(f"bad encoder config {source}: {_one_line(error)}") from error
-    if config.vocab_size < _BYTE_VOCAB:
+        raise ValueError(f"bad encoder config {source}: {one_line(error)}") from error
+    if config.vocab_size < BYTE_VOCAB:
         raise ValueError(
-            f"bad encoder config {source}: vocab_size {config.vocab_size} < {_BYTE_VOCAB} "
+            f"bad encoder config {source}: vocab_size {config.vocab_size} < {BYTE_VOCAB} "
             "(3 special tokens + 256 bytes)"
         )
     return config
@@ -132,16 +127,6 @@ def encoder_from_config(config: T5Config) -> T5EncoderModel:
     return T5EncoderModel(config).train()
 
 
-def _from_config_file(path: Path) -> T5EncoderModel:
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"bad encoder config {path}: {error}") from error
-    if not isinstance(values, dict):
-        raise ValueError(f"bad encoder config {path}: expected a JSON object")
-    return encoder_from_config(encoder_config_from_dict(values, str(path)))
-
-
 def _from_pretrained(name: str) -> T5EncoderModel:
     from transformers import T5EncoderModel
 
@@ -149,16 +134,11 @@ def _from_pretrained(name: str) -> T5EncoderModel:
         with _quiet_decoder_warning():
             model = T5EncoderModel.from_pretrained(name, dtype=torch.float32)
     except OSError as error:
-        raise FileNotFoundError(f"cannot load encoder {name!r}: {_one_line(error)}") from error
-    if model.config.vocab_size < _BYTE_VOCAB:
+        raise FileNotFoundError(f"cannot load encoder {name!r}: {one_line(error)}") from error
+    if model.config.vocab_size < BYTE_VOCAB:
         raise ValueError(f"encoder {name!r} has vocab_size {model.config.vocab_size}, not bytes")
     # from_pretrained returns eval mode; training needs dropout on.
     return model.train()
-
-
-def _looks_like_path(name: str) -> bool:
-    # Hub names are "owner/name"; anything else with a separator, or a file suffix, is a path.
-    return name.startswith((".", "/", "~")) or name.endswith(".json") or name.count("/") > 1
 
 
 def build_encoder(model_name: str) -> T5EncoderModel:
@@ -176,26 +156,14 @@ def build_encoder(model_name: str) -> T5EncoderModel:
             or a hub name cannot be loaded.
         ValueError: when the config is not a valid byte-level T5 config.
     """
-    if model_name in NAMED_ENCODER_CONFIGS:
+    kind, source = resolve_model_name(model_name, NAMED_ENCODER_CONFIGS, "encoder")
+    if kind == "named":
+        return encoder_from_config(encoder_config_from_dict(source, model_name))
+    if kind == "file":
         return encoder_from_config(
-            encoder_config_from_dict(NAMED_ENCODER_CONFIGS[model_name], model_name)
+            encoder_config_from_dict(read_config_file(source, "encoder"), str(source))
         )
-    path = Path(model_name).expanduser()
-    if path.is_file():
-        return _from_config_file(path)
-    if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise FileNotFoundError(f"encoder directory has no config.json: {path}")
-        return _from_pretrained(str(path))
-    if _looks_like_path(model_name):
-        raise FileNotFoundError(f"encoder path does not exist: {model_name}")
-    if "/" not in model_name:
-        named = ", ".join(sorted(NAMED_ENCODER_CONFIGS))
-        raise ValueError(
-            f"unknown encoder {model_name!r}: not one of {named}, a path, or an owner/name "
-            "hub model"
-        )
-    return _from_pretrained(model_name)
+    return _from_pretrained(source)
 
 
 def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
