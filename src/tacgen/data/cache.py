@@ -54,6 +54,13 @@ class SplitCache:
         """
         self.directory = Path(directory) if directory is not None else default_cache_dir()
 
+    def known_hash(self, path: Path) -> str | None:
+        """The remembered SHA-256 of the file if its stat signature is unchanged, else None."""
+        known = self._read_index(self.directory / "hashes.json").get(str(path.resolve()))
+        if known is not None and known.get("signature") == _signature(path):
+            return str(known["sha256"])
+        return None
+
     def content_hash(self, path: Path, data: bytes | None = None) -> str:
         """SHA-256 of the file, reusing a remembered hash while its stat signature holds.
 
@@ -168,11 +175,16 @@ def load_split(
     if not resolved.is_file():
         read_split_bytes(resolved)  # raises the clear error
     cache = SplitCache(cache_dir)
-    cached = cache.load(cache.content_hash(resolved), options)
+    known = cache.known_hash(resolved)  # a stat lookup: no read, no hash
+    cached = cache.load(known, options) if known is not None else None
     if cached is not None:
         return cached
+    # Read once; hash exactly the bytes that are parsed (the file may change meanwhile).
     resolved, data = read_split_bytes(resolved)
-    digest = cache.content_hash(resolved, data)  # the key of exactly the bytes parsed
+    digest = cache.content_hash(resolved, data)
+    cached = cache.load(digest, options) if digest != known else None
+    if cached is not None:  # same content under a new stat signature (copied, touched)
+        return cached
     table, stats = parse_split(data, resolved, options)
     del data
     cache.store(digest, options, table, stats)
