@@ -324,7 +324,7 @@ def spy_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     original = benchmark._parallel_parse
 
     def spy(*args: Any) -> Any:
-        calls.append(args[-1])
+        calls.append(args[4])  # (buffer, spans, path, options, workers, guessed)
         return original(*args)
 
     monkeypatch.setattr(benchmark, "_parallel_parse", spy)
@@ -391,6 +391,72 @@ def test_parallel_invalid_json_matches_single_worker(
     monkeypatch.setenv("TACGEN_LOAD_WORKERS", "2")
     with pytest.raises(BenchmarkFormatError) as parallel:
         load_split(path, FormatOptions(), use_cache=False)
-    assert spy_parallel == [2]
+    assert spy_parallel == [2, 2]  # guessed spans, then the exact scan after the guess failed
     assert str(parallel.value) == str(single.value)
     assert_names(str(parallel.value), str(path), "theorem #6", "line 7")
+
+
+def _nested_url_object(ts: list[dict[str, Any]]) -> None:
+    # An inner object whose first key is "url" looks like the start of a theorem.
+    ts[5]["extra"] = {"url": "u", "full_name": "fake", "traced_tactics": []}
+
+
+def _key_order_varies(ts: list[dict[str, Any]]) -> None:
+    ts[7] = dict(reversed(list(ts[7].items())))
+
+
+def _url_first_in_last_tactic(ts: list[dict[str, Any]]) -> None:
+    tactics = next(t["traced_tactics"] for t in reversed(ts) if t["traced_tactics"])
+    tactics[-1] = {"url": "u", **tactics[-1]}
+
+
+@pytest.fixture
+def spy_scan(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Records each exact scan of a file (the fall-back when guessed spans are wrong)."""
+    calls: list[int] = []
+    original = benchmark.element_spans
+
+    def spy(buffer: bytes) -> Any:
+        calls.append(len(buffer))
+        return original(buffer)
+
+    monkeypatch.setattr(benchmark, "element_spans", spy)
+    return calls
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_leandojo_layout_needs_no_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy_scan: list[int], workers: str
+) -> None:
+    """Files laid out as LeanDojo writes them load from the guessed spans alone."""
+    theorems = many_theorems()
+    path = write_split(tmp_path, theorems)
+    monkeypatch.setenv("TACGEN_LOAD_WORKERS", workers)
+    table, stats = load_split(path, FormatOptions(), use_cache=False)
+    assert spy_scan == []
+    assert stats == LoadStats(12, 3, 24)
+    assert example_rows(table) == reference_rows(theorems, True, True)
+
+
+@pytest.mark.parametrize(
+    "damage", [_nested_url_object, _key_order_varies, _url_first_in_last_tactic]
+)
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_wrong_guessed_spans_fall_back_to_the_scan(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    spy_scan: list[int],
+    damage: Callable[[list[dict[str, Any]]], None],
+    workers: str,
+) -> None:
+    """Layouts that defeat the guessed spans (an inner object starting with "url", a
+    theorem with another first key) are scanned exactly and load what the reference
+    formatter gives."""
+    theorems = many_theorems()
+    damage(theorems)
+    path = write_split(tmp_path, theorems)
+    monkeypatch.setenv("TACGEN_LOAD_WORKERS", workers)
+    table, stats = load_split(path, FormatOptions(), use_cache=False)
+    assert spy_scan == [path.stat().st_size]
+    assert stats == LoadStats(12, 3, 24)
+    assert example_rows(table) == reference_rows(theorems, True, True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tacgen.data.jsonscan import JsonScanError, element_spans
+from tacgen.data.jsonscan import JsonScanError, element_spans, guess_element_spans
 
 
 def parse_spans(buffer: bytes) -> list[Any]:
@@ -130,3 +130,43 @@ def test_random_lists_of_objects(
     """json.dumps of random objects (any indent) scans to the elements json.loads sees."""
     buffer = json.dumps(items, indent=indent, ensure_ascii=ascii_only).encode("utf-8")
     assert parse_spans(buffer) == json.loads(buffer)
+
+
+def parse_guessed(buffer: bytes) -> list[Any] | None:
+    """The guessed spans parsed, or None when there is no guess or a span is not JSON."""
+    spans = guess_element_spans(buffer)
+    if spans is None:
+        return None
+    try:
+        return [json.loads(buffer[start:end]) for start, end in spans]
+    except json.JSONDecodeError:
+        return None
+
+
+def test_guessed_spans_of_a_leandojo_layout() -> None:
+    """json.dump output whose elements share a first key is split without a scan."""
+    items = [{"url": "u", "s": '}, {"url": [', "t": [{"a": k}]} for k in range(5)]
+    for indent in (None, 2):
+        buffer = json.dumps(items, indent=indent).encode("utf-8")
+        assert parse_guessed(buffer) == items
+    assert guess_element_spans(b"[]") is None
+    assert guess_element_spans(b'{"url": 1}') is None  # not an array
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    items=st.lists(st.one_of(objects, objects.map(lambda o: {"url": o})), max_size=6),
+    nested=st.booleans(),
+    indent=st.sampled_from([None, 0, 2]),
+)
+def test_guessed_spans_are_right_whenever_they_all_parse(
+    items: list[dict[str, Any]], nested: bool, indent: int | None
+) -> None:
+    """The property the loader relies on: if every guessed span parses, together they
+    are exactly the array's elements (inner objects starting with the same key only
+    make the guess fail)."""
+    if nested and items:
+        items[0]["inner"] = [{"url": 1}, {"url": {"url": 2}}]
+    buffer = json.dumps(items, indent=indent, ensure_ascii=False).encode("utf-8")
+    guessed = parse_guessed(buffer)
+    assert guessed is None or guessed == items

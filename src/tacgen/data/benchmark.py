@@ -26,7 +26,7 @@ import orjson
 
 from tacgen.data.columns import ExampleTable, StringColumn, concat_tables
 from tacgen.data.formatting import MarkMismatchError, format_state, format_tactic, remove_marks
-from tacgen.data.jsonscan import JsonScanError, element_spans
+from tacgen.data.jsonscan import JsonScanError, element_spans, guess_element_spans
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ class _Columns:
     tactic_indices: list[int]
     states: list[str]
     tactics: list[str]
+
+
+class _GuessedSpanError(Exception):
+    """A guessed element span did not parse: the guess was wrong, not the file."""
 
 
 class _FieldError(Exception):
@@ -185,7 +189,9 @@ def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -
                 text = annotated[0]
                 if provenances:
                     names = [p.get("full_name") if type(p) is dict else None for p in provenances]
-                    if not all(type(name) is str for name in names):
+                    try:
+                        "".join(names)  # type: ignore[arg-type]  # a C-speed "all are str"
+                    except TypeError:
                         names = None
                 else:
                     names = []
@@ -257,9 +263,18 @@ def _whole_file_error(path: Path, buffer: bytes, exc: JsonScanError) -> Benchmar
 
 
 def _parse_range(
-    buffer: bytes, spans: list[list[int]], first: int, path: Path, options: FormatOptions
+    buffer: bytes,
+    spans: list[list[int]],
+    first: int,
+    path: Path,
+    options: FormatOptions,
+    guessed: bool = False,
 ) -> tuple[ExampleTable, int]:
-    """Parses theorems ``first, first + 1, ...`` given by ``spans``; returns (table, skipped)."""
+    """Parses theorems ``first, first + 1, ...`` given by ``spans``; returns (table, skipped).
+
+    With ``guessed`` spans, a span that is not JSON raises ``_GuessedSpanError``. A field
+    error is still the file's: every earlier span parsed, so the spans so far are right.
+    """
     columns = _Columns([], [], [], [], [], [], [], [], [])
     skipped = 0
     gc_was_enabled = gc.isenabled()
@@ -269,6 +284,8 @@ def _parse_range(
             try:
                 theorem = orjson.loads(buffer[start:end])
             except orjson.JSONDecodeError as exc:
+                if guessed:
+                    raise _GuessedSpanError from None
                 raise _parse_error(path, buffer, index, (start, end), exc) from None
             try:
                 added = _add_theorem(theorem, columns, options)
@@ -281,28 +298,35 @@ def _parse_range(
     return _to_table(columns), skipped
 
 
-_FORKED: tuple[bytes, Path, FormatOptions] | None = None
+_FORKED: tuple[bytes, Path, FormatOptions, bool] | None = None
 """The split being parsed, inherited by forked workers (copy-on-write, never pickled)."""
 
 
 def _parse_range_in_worker(spans: list[list[int]], first: int) -> tuple[ExampleTable, int]:
     assert _FORKED is not None
-    buffer, path, options = _FORKED
-    return _parse_range(buffer, spans, first, path, options)
+    buffer, path, options, guessed = _FORKED
+    return _parse_range(buffer, spans, first, path, options, guessed)
 
 
 def _parallel_parse(
-    buffer: bytes, spans: list[list[int]], path: Path, options: FormatOptions, workers: int
+    buffer: bytes,
+    spans: list[list[int]],
+    path: Path,
+    options: FormatOptions,
+    workers: int,
+    guessed: bool,
 ) -> list[tuple[ExampleTable, int]]:
     global _FORKED
     bounds = np.linspace(0, len(spans), workers + 1).astype(int).tolist()
     parts = [(spans[lo:hi], lo) for lo, hi in itertools.pairwise(bounds)]
-    _FORKED = (buffer, path, options)
+    _FORKED = (buffer, path, options, guessed)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
             futures = [pool.submit(_parse_range_in_worker, *part) for part in parts[1:]]
-            head = _parse_range(buffer, *parts[0], path, options)
+            # Results are taken in file order, so an error is only raised once every
+            # earlier part parsed (what makes errors from guessed spans trustworthy).
+            head = _parse_range(buffer, *parts[0], path, options, guessed)
             return [head] + [future.result() for future in futures]
     finally:
         _FORKED = None
@@ -336,18 +360,36 @@ def parse_split(
         BenchmarkFormatError: on malformed JSON, invalid UTF-8, a missing or mistyped
             field, or a mark/provenance count mismatch.
     """
-    try:
-        spans = element_spans(buffer).tolist()
-    except JsonScanError as exc:
-        raise _whole_file_error(path, buffer, exc) from None
     workers = workers or _default_workers(len(buffer))
-    if workers > 1 and len(spans) >= 2 * workers:
-        results = _parallel_parse(buffer, spans, path, options, workers)
-    else:
-        results = [_parse_range(buffer, spans, 0, path, options)]
+    guess = guess_element_spans(buffer)
+    results = None
+    if guess is not None:
+        try:
+            results = _parse_spans(buffer, guess, path, options, workers, guessed=True)
+        except _GuessedSpanError:
+            logger.debug("%s: guessed element spans were wrong; scanning the file", path)
+    if results is None:
+        try:
+            spans = element_spans(buffer).tolist()
+        except JsonScanError as exc:
+            raise _whole_file_error(path, buffer, exc) from None
+        results = _parse_spans(buffer, spans, path, options, workers, guessed=False)
     table = concat_tables([part for part, _ in results])
     skipped = sum(skipped for _, skipped in results)
-    return table, LoadStats(len(spans), skipped, len(table))
+    return table, LoadStats(len(table.full_names) + skipped, skipped, len(table))
+
+
+def _parse_spans(
+    buffer: bytes,
+    spans: list[list[int]],
+    path: Path,
+    options: FormatOptions,
+    workers: int,
+    guessed: bool,
+) -> list[tuple[ExampleTable, int]]:
+    if workers > 1 and len(spans) >= 2 * workers:
+        return _parallel_parse(buffer, spans, path, options, workers, guessed)
+    return [_parse_range(buffer, spans, 0, path, options, guessed)]
 
 
 def _to_table(columns: _Columns) -> ExampleTable:

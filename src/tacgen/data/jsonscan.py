@@ -7,6 +7,9 @@ dropped in turn, so peak memory is the file plus the formatted output.
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import numpy as np
 
 _BLOCK = 1 << 24
@@ -88,6 +91,42 @@ def element_spans(buffer: bytes) -> np.ndarray:
 
 
 _JSON_WHITESPACE = b" \t\r\n"
+_FIRST_KEY = re.compile(rb'\{[ \t\r\n]*"[^"\\]{1,64}"')
+
+
+def guess_element_spans(buffer: bytes) -> list[list[int]] | None:
+    """Guesses the element spans of a top-level JSON array of objects, fast.
+
+    Writers such as LeanDojo's ``json.dump`` start every element with the same first
+    key, so the elements are guessed to start wherever the first element's opening
+    bytes (``{"url"``) occur. The guess is not checked here: it is right exactly when
+    every span parses as a JSON object on its own (then the array is the concatenation
+    of those objects, and JSON values are self-delimiting); the caller parses every
+    span anyway and falls back to ``element_spans`` when one does not parse.
+
+    Args:
+        buffer: the whole file.
+
+    Returns:
+        [start, end) spans, or None when the layout gives no guess (use
+        ``element_spans``).
+    """
+    first = buffer.find(b"{")
+    match = _FIRST_KEY.match(buffer, first) if first >= 0 else None
+    if match is None or buffer[:first].strip(_JSON_WHITESPACE) != b"[":
+        return None
+    starts = [m.start() for m in re.finditer(re.escape(match.group()), buffer)]
+    close = buffer.rfind(b"]")
+    if close < starts[-1] or buffer[close + 1 :].strip(_JSON_WHITESPACE):
+        return None
+    spans: list[list[int]] = []
+    for start, next_start in itertools.pairwise(starts):
+        comma = buffer.rfind(b",", start, next_start)
+        if comma < 0 or buffer[comma + 1 : next_start].strip(_JSON_WHITESPACE):
+            return None
+        spans.append([start, comma])
+    spans.append([starts[-1], close])
+    return spans
 
 
 def _squeeze(data: bytes) -> bytes:
