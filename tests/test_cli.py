@@ -351,6 +351,15 @@ def test_generate_needs_exactly_one_of_state_and_input(
     one_error_line(capsys.readouterr().err, "--state", "--input")
 
 
+def test_retriever_index_needs_a_retriever(
+    fit_run: FitRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--retriever-index without --retriever-ckpt: one line naming both, exit 2."""
+    args = ["generate", "--ckpt", str(fit_run.ckpt), "--state", STATE]
+    assert main([*args, "--retriever-index", "index.safetensors"]) == 2
+    one_error_line(capsys.readouterr().err, "--retriever-index", "--retriever-ckpt")
+
+
 def test_bad_input_files(
     fit_run: FitRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

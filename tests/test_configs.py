@@ -122,10 +122,14 @@ def test_leandojo4_recipe_is_reprovers(path: Path, capsys: pytest.CaptureFixture
         for cb in trainer["callbacks"]
         if cb["class_path"].endswith("ModelCheckpoint")
     ]
-    assert len(checkpoints) == 1
-    assert checkpoints[0]["monitor"] == "top1_acc_val"
-    assert checkpoints[0]["mode"] == "max"
-    assert checkpoints[0]["save_last"] is True
+    assert len(checkpoints) == 2
+    best, last = checkpoints
+    assert best["monitor"] == "top1_acc_val"
+    assert best["mode"] == "max"
+    # last.ckpt from its own unmonitored callback: Lightning 2.6's save_last=True rewrites
+    # it only when the monitored metric improves, which would leave stale weights behind.
+    assert last["monitor"] is None and last["filename"] == "last"
+    assert last["enable_version_counter"] is False
     split = path.stem.removeprefix("leandojo4-")
     assert Path(data["data_path"]).name == split.replace("-", "_")
 

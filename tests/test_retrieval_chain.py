@@ -85,6 +85,7 @@ def _run_chain(root: Path, seen: dict[str, Any]) -> dict[str, Any]:
     requests.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     out = root / "tactics.jsonl"
     generate = ["generate", "--ckpt", str(generator), "--retriever-ckpt", str(ckpt)]
+    generate += ["--retriever-index", str(index)]
     generate += ["--input", str(requests), "--output", str(out), "--num-samples", "2"]
     assert main(generate) == 0
     return {"root": root, "ckpt": ckpt, "index": index, "preds": preds, "tactics": out, **seen}

@@ -120,6 +120,12 @@ def _generate_parser(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=8, help="states per beam search batch")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     p.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval on)")
+    p.add_argument(
+        "--retriever-index", help="its embeddings file from `tacgen index` (else re-encoded)"
+    )
+    p.add_argument(
+        "--retriever-corpus", help="the corpus.jsonl to retrieve from (default: the retriever's)"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 

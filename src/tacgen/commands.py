@@ -56,15 +56,24 @@ def run_generate(args: argparse.Namespace) -> int:
         raise ValueError("give exactly one of --state TEXT or --input FILE.jsonl")
     if args.num_samples < 1 or args.batch_size < 1:
         raise ValueError("--num-samples and --batch-size must be at least 1")
+    if (args.retriever_index or args.retriever_corpus) and not args.retriever_ckpt:
+        raise ValueError("--retriever-index and --retriever-corpus need --retriever-ckpt")
     from tqdm import tqdm
 
     from tacgen.model.generator import RetrievalAugmentedGenerator
 
-    generator = RetrievalAugmentedGenerator.load(args.ckpt, device=_device(args.device))
+    device = _device(args.device)
+    generator = RetrievalAugmentedGenerator.load(args.ckpt, device=device)
     if args.retriever_ckpt:
         from tacgen.retrieval import load_retriever
 
-        generator.retriever = load_retriever(args.retriever_ckpt)
+        generator.retriever = load_retriever(
+            args.retriever_ckpt,
+            corpus=args.retriever_corpus,
+            index=args.retriever_index,
+            device=device,
+            progress=True,
+        )
     if args.state is not None:
         requests = [{"state": args.state, "file_path": "", "full_name": "", "position": (0, 0)}]
     else:
