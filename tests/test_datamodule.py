@@ -14,6 +14,7 @@ from tacgen.data.datamodule import GeneratorDataModule
 from tacgen.data.dataset import GeneratorDataset, MissingPredictionError
 from tacgen.data.predictions import load_predictions, write_predictions
 from tacgen.data.records import Batch
+from tacgen.data.sampling import LengthGroupedSampler
 from test_formatting import example_rows
 
 TINY = FIXTURES / "tiny"
@@ -60,16 +61,20 @@ def test_setup_is_idempotent_and_predict_file() -> None:
     assert len(dm.datasets["predict"]) == SIZES["val"]
 
 
-def test_train_loader_shuffles_and_drops_last() -> None:
+@pytest.mark.parametrize("group_by_length", [True, False])
+def test_train_loader_shuffles_and_drops_last(group_by_length: bool) -> None:
     """The train loader shuffles (new order each epoch) and drops the last partial batch."""
-    dm = make()
+    dm = make(group_by_length=group_by_length)
     dm.setup("fit")
     loader = dm.train_dataloader()
-    assert isinstance(loader.sampler, RandomSampler) and loader.drop_last
+    expected = LengthGroupedSampler if group_by_length else RandomSampler
+    assert isinstance(loader.sampler, expected) and loader.drop_last
     assert len(loader) == SIZES["train"] // 4 == 2
     torch.manual_seed(0)
     epochs = []
-    for _ in range(3):
+    for epoch in range(3):
+        if group_by_length:
+            loader.sampler.set_epoch(epoch)  # as Lightning does
         batches = list(loader)
         assert len(batches) == 2 and all(isinstance(b, Batch) and len(b) == 4 for b in batches)
         epochs.append([(e.full_name, e.tactic_index) for b in batches for e in b.examples])
@@ -78,21 +83,35 @@ def test_train_loader_shuffles_and_drops_last() -> None:
     assert all(set(order) <= all_keys and len(set(order)) == 8 for order in epochs)
 
 
+def padded_bytes(dataset: GeneratorDataset, i: int) -> int:
+    """State + tactic bytes of example i, truncated to the dataset's budgets."""
+    example = dataset.examples[i]
+    state = min(len(example.state.encode()), dataset.max_input_length)
+    return state + min(len(example.tactic.encode()), dataset.max_output_length)
+
+
+@pytest.mark.parametrize("group_by_length", [True, False])
 @pytest.mark.parametrize("split", ["val", "test", "predict"])
-def test_eval_loaders_keep_order_and_last_batch(split: str) -> None:
-    """val/test/predict loaders follow file order and keep the last partial batch."""
-    dm = make()
+def test_eval_loaders_keep_every_example_and_last_batch(split: str, group_by_length: bool) -> None:
+    """val/test/predict loaders keep the last partial batch and every example once: in file
+    order, or for val/test with group_by_length longest first."""
+    dm = make(group_by_length=group_by_length)
     dm.setup(None)
     loader = getattr(dm, f"{split}_dataloader")()
     dataset: GeneratorDataset = dm.datasets[split]
-    assert isinstance(loader.sampler, SequentialSampler) and not loader.drop_last
+    assert not loader.drop_last
     assert len(loader) == math.ceil(len(dataset) / 2)
     batches = list(loader)
     n = len(dataset)
     assert n % 2 == 1 and [len(b) for b in batches] == [2] * (n // 2) + [1]
     rows = [row for b in batches for row in example_rows(b.examples)]
-    assert rows == example_rows(dataset.examples)
-    assert sum(len(b) for b in batches) == len(dataset)
+    if group_by_length and split != "predict":
+        order = sorted(range(n), key=lambda i: -padded_bytes(dataset, i))  # stable
+        assert rows == [example_rows([dataset.examples[i]])[0] for i in order]
+        assert rows != example_rows(dataset.examples)  # the fixture is not already sorted
+    else:
+        assert isinstance(loader.sampler, SequentialSampler)
+        assert rows == example_rows(dataset.examples)
 
 
 def test_loader_before_setup_fails() -> None:
@@ -125,8 +144,9 @@ def test_predictions_reach_every_split() -> None:
         for i in range(len(ds)):
             assert ds[i].state != ds.examples[i].state
             assert ds[i].state.endswith("\n\n" + ds.examples[i].state)
-    batch = next(iter(dm.val_dataloader()))
-    assert batch.state[0] == dm.datasets["val"][0].state
+    loader = dm.val_dataloader()
+    first = next(iter(loader.sampler))  # the longest example (group_by_length)
+    assert next(iter(loader)).state[0] == dm.datasets["val"][first].state
 
 
 def test_missing_predictions_through_datamodule(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import lightning as L
+import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
@@ -10,6 +11,7 @@ from tacgen.data.dataset import GeneratorDataset
 from tacgen.data.paths import resolve_data_path
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.data.records import Batch, Premise
+from tacgen.data.sampling import LengthGroupedSampler
 
 
 class GeneratorDataModule(L.LightningDataModule):
@@ -17,7 +19,9 @@ class GeneratorDataModule(L.LightningDataModule):
 
     ``setup("fit")`` loads train and val, ``"validate"`` val, ``"test"`` test and
     ``"predict"`` the predict file (test by default). Only the training loader shuffles
-    and drops the last partial batch; memory is pinned when CUDA is available.
+    and drops the last partial batch; memory is pinned when CUDA is available. With
+    ``group_by_length``, training batches hold examples of similar length (shuffled groups)
+    and validation/test run longest first; predict always keeps file order.
     """
 
     def __init__(
@@ -40,6 +44,7 @@ class GeneratorDataModule(L.LightningDataModule):
         predict_file: str | None = None,
         cache_dir: str | None = None,
         use_cache: bool = True,
+        group_by_length: bool = True,
     ) -> None:
         """Configures the loaders; nothing is read until ``setup``.
 
@@ -64,6 +69,8 @@ class GeneratorDataModule(L.LightningDataModule):
             predict_file: split used by ``predict``; ``test_file`` when None.
             cache_dir: cache folder for formatted splits; the default cache when None.
             use_cache: read and write the cache of formatted splits.
+            group_by_length: batch examples of similar length (state + tactic bytes), so
+                that batches carry little padding; False gives plain random batches.
         """
         super().__init__()
         if batch_size <= 0 or eval_batch_size <= 0:
@@ -116,10 +123,14 @@ class GeneratorDataModule(L.LightningDataModule):
         if split not in self.datasets:
             raise RuntimeError(f"call setup() before asking for the {split} loader")
         dataset = self.datasets[split]
+        sampler = None
+        if self.hparams["group_by_length"] and split != "predict":
+            sampler = LengthGroupedSampler(_padding_lengths(dataset), batch_size, shuffle=train)
         return DataLoader(
             dataset,  # type: ignore[arg-type]
             batch_size=batch_size,
-            shuffle=train,
+            shuffle=train if sampler is None else None,
+            sampler=sampler,
             drop_last=train,
             num_workers=self.num_workers,
             collate_fn=dataset.collate,
@@ -128,17 +139,27 @@ class GeneratorDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader[Batch]:
-        """Shuffled training batches; the last partial batch is dropped."""
+        """Shuffled training batches (grouped by length); the last partial batch is dropped."""
         return self._loader("train", self.batch_size, train=True)
 
     def val_dataloader(self) -> DataLoader[Batch]:
-        """Validation batches in file order."""
+        """Validation batches, longest first (file order without ``group_by_length``)."""
         return self._loader("val", self.eval_batch_size, train=False)
 
     def test_dataloader(self) -> DataLoader[Batch]:
-        """Test batches in file order."""
+        """Test batches, longest first (file order without ``group_by_length``)."""
         return self._loader("test", self.eval_batch_size, train=False)
 
     def predict_dataloader(self) -> DataLoader[Batch]:
         """Batches of the predict split in file order."""
         return self._loader("predict", self.eval_batch_size, train=False)
+
+
+def _padding_lengths(dataset: GeneratorDataset) -> np.ndarray:
+    """Bytes of each example's state and tactic after truncation: what its batch pads to.
+
+    Retrieved premises are not counted: they fill the input up to the budget anyway.
+    """
+    states = np.minimum(dataset.examples.states.byte_lengths(), dataset.max_input_length)
+    tactics = np.minimum(dataset.examples.tactics.byte_lengths(), dataset.max_output_length)
+    return states + tactics  # (examples,)
