@@ -25,7 +25,7 @@ _EXPORTS = {
     "BenchmarkFormatError": "tacgen.data.benchmark",
     "load_predictions": "tacgen.data.predictions",
     "write_predictions": "tacgen.data.predictions",
-    "TacticGenerator": "tacgen.model.generator",
+    "TacticGenerator": "tacgen.model.interface",
     "RetrievalAugmentedGenerator": "tacgen.model.generator",
     "TopkAccuracy": "tacgen.model.metrics",
     "Corpus": "tacgen.retrieval.corpus",
@@ -65,7 +65,8 @@ if TYPE_CHECKING:
     from tacgen.data.predictions import load_predictions, write_predictions
     from tacgen.data.records import Batch, Example, GeneratorItem, Premise
     from tacgen.data.tokenizer import ByteTokenizer
-    from tacgen.model.generator import RetrievalAugmentedGenerator, TacticGenerator
+    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.model.interface import TacticGenerator
     from tacgen.model.metrics import TopkAccuracy
     from tacgen.retrieval.base import load_retriever
     from tacgen.retrieval.bm25 import BM25Retriever

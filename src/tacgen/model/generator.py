@@ -1,10 +1,9 @@
-"""Tactic generators: the interface, and ReProver's retrieval-augmented ByT5 generator."""
+"""ReProver's retrieval-augmented ByT5 tactic generator."""
 
 from __future__ import annotations
 
 import inspect
 import os
-from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -19,6 +18,7 @@ from tacgen.data.tokenizer import ByteTokenizer
 from tacgen.model import retrieval_hooks
 from tacgen.model.beam_search import beam_search, generated_tokens, rank_candidates
 from tacgen.model.callbacks import ValidationSummary
+from tacgen.model.interface import Candidates, TacticGenerator
 from tacgen.model.loading import (
     build_seq2seq,
     check_checkpoint_file,
@@ -30,54 +30,8 @@ from tacgen.model.metrics import TopkAccuracy
 from tacgen.model.optim import build_optimizer, build_scheduler
 from tacgen.retrieval.base import PremiseRetrieverLike, load_retriever
 
-Candidates = list[tuple[str, float]]
-"""Tactics with their scores (log-probabilities), best first."""
-
 _CONFIG_KEY = "t5_config"
 """Where checkpoints keep the T5 config, so that they reload without network access."""
-
-
-class TacticGenerator(ABC):
-    """Suggests tactics for proof states."""
-
-    def generate(
-        self,
-        state: str,
-        file_path: str,
-        theorem_full_name: str,
-        theorem_pos: Position,
-        num_samples: int,
-    ) -> Candidates:
-        """Suggests tactics for one state.
-
-        Args:
-            state: the pretty-printed proof state.
-            file_path: the Lean file of the theorem.
-            theorem_full_name: the theorem's full name.
-            theorem_pos: the theorem's (line, column).
-            num_samples: how many tactics to sample (fewer may come back after deduplication).
-
-        Returns:
-            Distinct tactics with their scores, best first.
-        """
-        return self.batch_generate(
-            [state], [file_path], [theorem_full_name], [theorem_pos], num_samples
-        )[0]
-
-    @abstractmethod
-    def batch_generate(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[Position],
-        num_samples: int,
-    ) -> list[Candidates]:
-        """Suggests tactics for several states; arguments are as for :meth:`generate`, per state.
-
-        Returns:
-            For each state, distinct tactics with their scores, best first.
-        """
 
 
 class RetrievalAugmentedGenerator(TacticGenerator, L.LightningModule):
