@@ -45,7 +45,7 @@ def _read_requests(path: Path) -> list[dict[str, Any]]:
     return requests
 
 
-def _batches(items: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _batches(items: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -78,16 +78,21 @@ def run_generate(args: argparse.Namespace) -> int:
         requests = [{"state": args.state, "file_path": "", "full_name": "", "position": (0, 0)}]
     else:
         requests = _read_requests(args.input)
-    results: list[list[tuple[str, float]]] = []
+    # Batches of similar length pad less; results go back to input order.
+    order = sorted(range(len(requests)), key=lambda i: -len(requests[i]["state"].encode()))
+    results: list[list[tuple[str, float]]] = [[] for _ in requests]
     progress = tqdm(total=len(requests), desc="generate", unit="state", disable=len(requests) < 2)
-    for batch in _batches(requests, args.batch_size):
-        results += generator.batch_generate(
-            [r["state"] for r in batch],
-            [r.get("file_path", "") for r in batch],
-            [r.get("full_name", "") for r in batch],
-            [r["position"] for r in batch],
+    for batch in _batches(order, args.batch_size):
+        rows = [requests[i] for i in batch]
+        ranked = generator.batch_generate(
+            [r["state"] for r in rows],
+            [r.get("file_path", "") for r in rows],
+            [r.get("full_name", "") for r in rows],
+            [r["position"] for r in rows],
             args.num_samples,
         )
+        for i, candidates in zip(batch, ranked):
+            results[i] = candidates
         progress.update(len(batch))
     progress.close()
     _write_results(args, requests, results)
