@@ -27,15 +27,12 @@ import orjson
 from tacgen.data.columns import ExampleTable, StringColumn, concat_tables
 from tacgen.data.formatting import MarkMismatchError, format_state, format_tactic, remove_marks
 from tacgen.data.jsonscan import JsonScanError, element_spans, guess_element_spans
+from tacgen.data.split_errors import BenchmarkFormatError, parse_error, whole_file_error
 
 logger = logging.getLogger(__name__)
 
 _THEOREM_STRING_FIELDS = ("url", "commit", "file_path", "full_name")
 _PARALLEL_MIN_BYTES = 16 * 2**20
-
-
-class BenchmarkFormatError(ValueError):
-    """A split file does not follow the LeanDojo Benchmark format."""
 
 
 @dataclass(frozen=True)
@@ -214,54 +211,6 @@ def _field_error(path: Path, index: int, theorem: Any, exc: _FieldError) -> Benc
     return BenchmarkFormatError(f"{path}: {where}: field '{exc.field}': {exc.problem}")
 
 
-def _parse_error(
-    path: Path, buffer: bytes, index: int, span: tuple[int, int], exc: Exception
-) -> BenchmarkFormatError:
-    start, end = span
-    line = buffer.count(b"\n", 0, start) + 1
-    element = buffer[start:end]
-    try:
-        element.decode("utf-8")
-    except UnicodeDecodeError as bad:
-        name, field = _locate_replacement(element.decode("utf-8", errors="replace"))
-        where = f"theorem #{index}" + (f" ({name})" if name else "") + f" (line {line})"
-        return BenchmarkFormatError(
-            f"{path}: {where}: field '{field}': invalid UTF-8 at byte {start + bad.start}"
-        )
-    return BenchmarkFormatError(f"{path}: theorem #{index} (line {line}): invalid JSON: {exc}")
-
-
-def _locate_replacement(text: str) -> tuple[str | None, str]:
-    """(full_name, path of the first field holding U+FFFD) of a theorem decoded with
-    ``errors="replace"``; ``"<unknown>"`` when it does not parse even so."""
-    try:
-        theorem = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return None, "<unknown>"
-    name = theorem.get("full_name") if isinstance(theorem, dict) else None
-    stack: list[tuple[str, Any]] = [("", theorem)]
-    while stack:
-        field, value = stack.pop()
-        if isinstance(value, str) and "\ufffd" in value:
-            return (name if isinstance(name, str) else None), field or "<theorem>"
-        if isinstance(value, dict):
-            items = [(f"{field}.{k}" if field else k, v) for k, v in value.items()]
-        elif isinstance(value, list):
-            items = [(f"{field}[{i}]", v) for i, v in enumerate(value)]
-        else:
-            continue
-        stack.extend(reversed(items))
-    return (name if isinstance(name, str) else None), "<key>"
-
-
-def _whole_file_error(path: Path, buffer: bytes, exc: JsonScanError) -> BenchmarkFormatError:
-    try:
-        orjson.loads(buffer)
-    except orjson.JSONDecodeError as parse_error:
-        return BenchmarkFormatError(f"{path}: invalid JSON: {parse_error}")
-    return BenchmarkFormatError(f"{path}: expected a JSON list of theorem objects ({exc})")
-
-
 def _parse_range(
     buffer: bytes,
     spans: list[list[int]],
@@ -286,7 +235,7 @@ def _parse_range(
             except orjson.JSONDecodeError as exc:
                 if guessed:
                     raise _GuessedSpanError from None
-                raise _parse_error(path, buffer, index, (start, end), exc) from None
+                raise parse_error(path, buffer, index, (start, end), exc) from None
             try:
                 added = _add_theorem(theorem, columns, options)
             except _FieldError as exc:
@@ -372,7 +321,7 @@ def parse_split(
         try:
             spans = element_spans(buffer).tolist()
         except JsonScanError as exc:
-            raise _whole_file_error(path, buffer, exc) from None
+            raise whole_file_error(path, buffer, exc) from None
         results = _parse_spans(buffer, spans, path, options, workers, guessed=False)
     table = concat_tables([part for part, _ in results])
     skipped = sum(skipped for _, skipped in results)
