@@ -161,3 +161,19 @@ def test_tiny_model_memorises_16_real_examples(split: Path, tmp_path: Path) -> N
         2,  # the validation's beam width: greedy decoding may miss the most likely tactic
     )
     assert [c[0][0] for c in ranked] == [remove_marks(ex.tactic) for ex in examples]
+    # Validation in batches of 4, longest first or in file order: the metric pairs every
+    # prediction with its own target either way.
+    for grouped in (True, False):
+        small_batches = GeneratorDataModule(
+            str(split),
+            eval_batch_size=4,
+            num_workers=0,
+            max_input_length=MAX_INPUT_LENGTH,
+            max_output_length=MAX_OUTPUT_LENGTH,
+            group_by_length=grouped,
+        )
+        validator = L.Trainer(
+            accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False
+        )
+        metrics = validator.validate(model, small_batches, verbose=False)[0]
+        assert metrics["top1_acc_val"] == 1.0, (grouped, metrics)
