@@ -171,6 +171,12 @@ def test_malformed_split_names_the_theorem(synthetic: tuple[Corpus, Path], tmp_p
     (tmp_path / "obj.json").write_text("{}", encoding="utf-8")
     with pytest.raises(BenchmarkFormatError, match=r"obj\.json"):
         load_contexts(tmp_path / "obj.json", corpus)
+    # Invalid JSON inside a theorem: named by its index, never by the previous theorem.
+    for first, index in ((True, 1), (False, 0)):
+        text = (json.dumps(THEOREMS[0]) + ", " if first else "") + '{"url": nope}'
+        bad.write_text(f"[{text}]", encoding="utf-8")
+        with pytest.raises(BenchmarkFormatError, match=rf"theorem #{index}: JSONDecodeError"):
+            load_contexts(bad, corpus)
 
 
 def test_records_check_their_fields() -> None:

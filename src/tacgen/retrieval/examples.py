@@ -221,6 +221,7 @@ def load_contexts(path: str | Path, corpus: Corpus) -> tuple[list[TacticContext]
     contexts: list[TacticContext] = []
     counts = [0, 0]
     for index, (lo, hi) in enumerate(spans):
+        theorem = None  # named in the error only once it parsed
         try:
             theorem = orjson.loads(buffer[lo:hi])
             contexts += _theorem_contexts(theorem, corpus, counts)
