@@ -101,3 +101,30 @@ def test_bad_arguments() -> None:
         LengthGroupedSampler(np.ones(3), 0, True)
     with pytest.raises(ValueError, match="megabatch_factor"):
         LengthGroupedSampler(np.ones(3), 2, True, megabatch_factor=0)
+
+
+def test_lightning_ddp_wrapper_keeps_the_groups() -> None:
+    """What Lightning does under DDP, with its own classes: it sees an unshuffled loader (so
+    it does not reshuffle the stream) and wraps the sampler; each rank's batches are then
+    disjoint and each lies inside one group of the shared stream."""
+    from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
+    from lightning.pytorch.utilities.data import _is_dataloader_shuffled
+    from torch.utils.data import DataLoader
+
+    lengths = real_like_lengths(1000)
+    sampler = LengthGroupedSampler(lengths, 4, shuffle=True, seed=0, num_replicas=2)
+    loader = DataLoader(list(range(1000)), batch_size=4, sampler=sampler, drop_last=True)
+    assert not _is_dataloader_shuffled(loader)
+    sampler.set_epoch(0)
+    stream = list(sampler)
+    groups = [set(stream[i : i + 8]) for i in range(0, len(stream) - len(stream) % 8, 8)]
+    seen: set[int] = set()
+    for rank in range(2):
+        sampler.set_epoch(0)  # every rank draws the same stream
+        wrapper = DistributedSamplerWrapper(sampler, num_replicas=2, rank=rank, shuffle=False)
+        ranked = list(wrapper)
+        batches = [set(ranked[i : i + 4]) for i in range(0, len(ranked) - 3, 4)]
+        assert all(any(batch <= group for group in groups) for batch in batches)
+        assert seen.isdisjoint(ranked)
+        seen.update(ranked)
+    assert len(seen) == 1000
