@@ -10,8 +10,9 @@ generates ``--num-samples`` tactics for each with beam search, two ways in one p
 
 - ``plain generate``: batches in file order, ByT5Tokenizer, ``model.generate(num_beams=n,
   num_return_sequences=n)``, decoded with the tokenizer (the straightforward way);
-- ``tacgen``: what ``tacgen generate --input`` does: batches of similar length (longest
-  first), ``ByteTokenizer``, ``batch_generate`` (scores, marks removed, deduplicated).
+- ``tacgen``: what ``tacgen generate --input`` runs (``generate_by_length``): batches of
+  similar length (longest first), ``ByteTokenizer``, ``batch_generate`` (scores, marks
+  removed, deduplicated).
 
 Without ``--ckpt`` the model is the ``tiny`` architecture with random weights: it decodes
 every beam to ``--max-output-length``, so both ways do the same decoding work and differ
@@ -62,18 +63,14 @@ def plain_generate(model, states: list[str], args: argparse.Namespace) -> list[s
 
 
 def tacgen_generate(generator, states: list[str], args: argparse.Namespace) -> list[str]:
-    """Length-sorted batches through ``batch_generate``; the best tactic of each state."""
-    order = sorted(range(len(states)), key=lambda i: -len(states[i].encode()))
-    best = [""] * len(states)
-    for lo in range(0, len(order), args.batch_size):
-        batch = order[lo : lo + args.batch_size]
-        ranked = generator.batch_generate(
-            [states[i] for i in batch], [""] * len(batch), [""] * len(batch),
-            [(0, 0)] * len(batch), args.num_samples,
-        )  # fmt: skip
-        for i, candidates in zip(batch, ranked):
-            best[i] = candidates[0][0] if candidates else ""
-    return best
+    """``generate_by_length`` (what ``tacgen generate --input`` runs); the best of each."""
+    from tacgen.model.interface import generate_by_length
+
+    n = len(states)
+    ranked = generate_by_length(
+        generator, states, [""] * n, [""] * n, [(0, 0)] * n, args.num_samples, args.batch_size
+    )
+    return [candidates[0][0] if candidates else "" for candidates in ranked]
 
 
 def main() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -115,3 +117,13 @@ def printable_head(model: torch.nn.Module, eos_bonus: float = 4.0) -> None:
             return self.inner(hidden) + self.bias  # (batch, len, vocab)
 
     model.lm_head = BiasedHead()
+
+
+def read_csv_metrics(save_dir: Path) -> dict[str, float]:
+    """The last logged value of each metric in the CSVLogger's ``metrics.csv``."""
+    (path,) = save_dir.rglob("metrics.csv")
+    values: dict[str, float] = {}
+    with open(path, newline="") as handle:
+        for row in csv.DictReader(handle):
+            values.update({k: float(v) for k, v in row.items() if v not in ("", None)})
+    return values

@@ -324,7 +324,7 @@ def spy_parallel(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     original = benchmark._parallel_parse
 
     def spy(*args: Any) -> Any:
-        calls.append(args[4])  # (buffer, spans, path, options, workers, guessed)
+        calls.append(args[2])  # (job, spans, workers)
         return original(*args)
 
     monkeypatch.setattr(benchmark, "_parallel_parse", spy)

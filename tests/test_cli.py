@@ -8,7 +8,6 @@ directory with absolute overrides, so nothing depends on the working directory.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 import torch
 
+from model_fixtures import read_csv_metrics
 from tacgen.cli import main
 from tacgen.data.tokenizer import ByteTokenizer
 
@@ -74,16 +74,6 @@ def fit_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FitRun]:
         mp.setattr(sys, "argv", ["tacgen"])
         assert main(["fit", *TINY_ARGS]) == 0
     yield FitRun(root=root, ckpt=root / "runs" / "tiny" / "checkpoints" / "last.ckpt")
-
-
-def read_csv_metrics(save_dir: Path) -> dict[str, float]:
-    """The last logged value of each metric in the CSVLogger's ``metrics.csv``."""
-    (path,) = save_dir.rglob("metrics.csv")
-    values: dict[str, float] = {}
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            values.update({k: float(v) for k, v in row.items() if v not in ("", None)})
-    return values
 
 
 def one_error_line(err: str, *fragments: str) -> str:

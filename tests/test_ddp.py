@@ -18,7 +18,6 @@ rank 0 and wrong on rank 1, so rank 0's own accuracy (1.0) differs from the glob
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from model_fixtures import read_csv_metrics
 from tacgen.cli import main
 from tacgen.data.formatting import remove_marks
 
@@ -113,16 +113,6 @@ def run_tacgen(argv: list[str], cwd: Path) -> None:
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"tacgen {argv[0]} did not finish in {TIMEOUT_S} s: {error.stderr!r}")
     assert result.returncode == 0, f"tacgen {argv[0]} failed:\n{result.stderr[-4000:]}"
-
-
-def read_csv_metrics(save_dir: Path) -> dict[str, float]:
-    """The last logged value of each metric in the CSVLogger's ``metrics.csv``."""
-    (path,) = save_dir.rglob("metrics.csv")
-    values: dict[str, float] = {}
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            values.update({k: float(v) for k, v in row.items() if v not in ("", None)})
-    return values
 
 
 def common_args(split: Path) -> list[str]:

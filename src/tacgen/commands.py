@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,11 +44,6 @@ def _read_requests(path: Path) -> list[dict[str, Any]]:
     return requests
 
 
-def _batches(items: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def run_generate(args: argparse.Namespace) -> int:
     """``tacgen generate``: ranked tactics for one state or a JSON Lines file of states."""
     if (args.state is None) == (args.input is None):
@@ -58,9 +52,8 @@ def run_generate(args: argparse.Namespace) -> int:
         raise ValueError("--num-samples and --batch-size must be at least 1")
     if (args.retriever_index or args.retriever_corpus) and not args.retriever_ckpt:
         raise ValueError("--retriever-index and --retriever-corpus need --retriever-ckpt")
-    from tqdm import tqdm
-
     from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.model.interface import generate_by_length
 
     device = _device(args.device)
     generator = RetrievalAugmentedGenerator.load(args.ckpt, device=device)
@@ -78,23 +71,16 @@ def run_generate(args: argparse.Namespace) -> int:
         requests = [{"state": args.state, "file_path": "", "full_name": "", "position": (0, 0)}]
     else:
         requests = _read_requests(args.input)
-    # Batches of similar length pad less; results go back to input order.
-    order = sorted(range(len(requests)), key=lambda i: -len(requests[i]["state"].encode()))
-    results: list[list[tuple[str, float]]] = [[] for _ in requests]
-    progress = tqdm(total=len(requests), desc="generate", unit="state", disable=len(requests) < 2)
-    for batch in _batches(order, args.batch_size):
-        rows = [requests[i] for i in batch]
-        ranked = generator.batch_generate(
-            [r["state"] for r in rows],
-            [r.get("file_path", "") for r in rows],
-            [r.get("full_name", "") for r in rows],
-            [r["position"] for r in rows],
-            args.num_samples,
-        )
-        for i, candidates in zip(batch, ranked):
-            results[i] = candidates
-        progress.update(len(batch))
-    progress.close()
+    results = generate_by_length(
+        generator,
+        [r["state"] for r in requests],
+        [r.get("file_path", "") for r in requests],
+        [r.get("full_name", "") for r in requests],
+        [r["position"] for r in requests],
+        args.num_samples,
+        args.batch_size,
+        progress=True,
+    )
     _write_results(args, requests, results)
     return 0
 

@@ -211,19 +211,27 @@ def _field_error(path: Path, index: int, theorem: Any, exc: _FieldError) -> Benc
     return BenchmarkFormatError(f"{path}: {where}: field '{exc.field}': {exc.problem}")
 
 
-def _parse_range(
-    buffer: bytes,
-    spans: list[list[int]],
-    first: int,
-    path: Path,
-    options: FormatOptions,
-    guessed: bool = False,
-) -> tuple[ExampleTable, int]:
+@dataclass(frozen=True)
+class _SplitJob:
+    """What every part of one split's parse shares (forked workers inherit it)."""
+
+    buffer: bytes
+    """The whole file."""
+    path: Path
+    """The file, for error messages."""
+    options: FormatOptions
+    """Tactic formatting options."""
+    guessed: bool
+    """The spans are guessed: one that is not JSON means the guess was wrong."""
+
+
+def _parse_range(job: _SplitJob, spans: list[list[int]], first: int) -> tuple[ExampleTable, int]:
     """Parses theorems ``first, first + 1, ...`` given by ``spans``; returns (table, skipped).
 
-    With ``guessed`` spans, a span that is not JSON raises ``_GuessedSpanError``. A field
+    With guessed spans, a span that is not JSON raises ``_GuessedSpanError``. A field
     error is still the file's: every earlier span parsed, so the spans so far are right.
     """
+    buffer, path = job.buffer, job.path
     columns = _Columns([], [], [], [], [], [], [], [], [])
     skipped = 0
     gc_was_enabled = gc.isenabled()
@@ -233,11 +241,11 @@ def _parse_range(
             try:
                 theorem = orjson.loads(buffer[start:end])
             except orjson.JSONDecodeError as exc:
-                if guessed:
+                if job.guessed:
                     raise _GuessedSpanError from None
                 raise parse_error(path, buffer, index, (start, end), exc) from None
             try:
-                added = _add_theorem(theorem, columns, options)
+                added = _add_theorem(theorem, columns, job.options)
             except _FieldError as exc:
                 raise _field_error(path, index, theorem, exc) from None
             skipped += added == 0
@@ -247,35 +255,37 @@ def _parse_range(
     return _to_table(columns), skipped
 
 
-_FORKED: tuple[bytes, Path, FormatOptions, bool] | None = None
+_FORKED: _SplitJob | None = None
 """The split being parsed, inherited by forked workers (copy-on-write, never pickled)."""
 
 
 def _parse_range_in_worker(spans: list[list[int]], first: int) -> tuple[ExampleTable, int]:
     assert _FORKED is not None
-    buffer, path, options, guessed = _FORKED
-    return _parse_range(buffer, spans, first, path, options, guessed)
+    return _parse_range(_FORKED, spans, first)
+
+
+def _parse_spans(
+    job: _SplitJob, spans: list[list[int]], workers: int
+) -> list[tuple[ExampleTable, int]]:
+    if workers <= 1 or len(spans) < 2 * workers:
+        return [_parse_range(job, spans, 0)]
+    return _parallel_parse(job, spans, workers)
 
 
 def _parallel_parse(
-    buffer: bytes,
-    spans: list[list[int]],
-    path: Path,
-    options: FormatOptions,
-    workers: int,
-    guessed: bool,
+    job: _SplitJob, spans: list[list[int]], workers: int
 ) -> list[tuple[ExampleTable, int]]:
     global _FORKED
     bounds = np.linspace(0, len(spans), workers + 1).astype(int).tolist()
     parts = [(spans[lo:hi], lo) for lo, hi in itertools.pairwise(bounds)]
-    _FORKED = (buffer, path, options, guessed)
+    _FORKED = job
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers - 1, mp_context=context) as pool:
             futures = [pool.submit(_parse_range_in_worker, *part) for part in parts[1:]]
             # Results are taken in file order, so an error is only raised once every
             # earlier part parsed (what makes errors from guessed spans trustworthy).
-            head = _parse_range(buffer, *parts[0], path, options, guessed)
+            head = _parse_range(job, *parts[0])
             return [head] + [future.result() for future in futures]
     finally:
         _FORKED = None
@@ -294,6 +304,9 @@ def parse_split(
     buffer: bytes, path: Path, options: FormatOptions, workers: int | None = None
 ) -> tuple[ExampleTable, LoadStats]:
     """Parses and formats a whole split file held in memory.
+
+    Element spans are first guessed (``guess_element_spans``); when one of them does not
+    parse, the file is scanned exactly (``element_spans``) and parsed again.
 
     Args:
         buffer: the file's bytes.
@@ -314,7 +327,7 @@ def parse_split(
     results = None
     if guess is not None:
         try:
-            results = _parse_spans(buffer, guess, path, options, workers, guessed=True)
+            results = _parse_spans(_SplitJob(buffer, path, options, True), guess, workers)
         except _GuessedSpanError:
             logger.debug("%s: guessed element spans were wrong; scanning the file", path)
     if results is None:
@@ -322,23 +335,10 @@ def parse_split(
             spans = element_spans(buffer).tolist()
         except JsonScanError as exc:
             raise whole_file_error(path, buffer, exc) from None
-        results = _parse_spans(buffer, spans, path, options, workers, guessed=False)
+        results = _parse_spans(_SplitJob(buffer, path, options, False), spans, workers)
     table = concat_tables([part for part, _ in results])
     skipped = sum(skipped for _, skipped in results)
     return table, LoadStats(len(table.full_names) + skipped, skipped, len(table))
-
-
-def _parse_spans(
-    buffer: bytes,
-    spans: list[list[int]],
-    path: Path,
-    options: FormatOptions,
-    workers: int,
-    guessed: bool,
-) -> list[tuple[ExampleTable, int]]:
-    if workers > 1 and len(spans) >= 2 * workers:
-        return _parallel_parse(buffer, spans, path, options, workers, guessed)
-    return [_parse_range(buffer, spans, 0, path, options, guessed)]
 
 
 def _to_table(columns: _Columns) -> ExampleTable:

@@ -129,7 +129,7 @@ class GeneratorDataModule(L.LightningDataModule):
         return DataLoader(
             dataset,  # type: ignore[arg-type]
             batch_size=batch_size,
-            shuffle=train if sampler is None else None,
+            shuffle=train and sampler is None,  # a sampler does its own ordering
             sampler=sampler,
             drop_last=train,
             num_workers=self.num_workers,
