@@ -36,8 +36,8 @@ def seconds_per_step(group_by_length: bool, args: argparse.Namespace) -> tuple[f
     """(seconds per training step, padded share of an epoch) for one batching."""
     import lightning as L
 
-    from tacgen.data.datamodule import GeneratorDataModule
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.datamodule import GeneratorDataModule
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     L.seed_everything(3407, verbose=False)
     data = GeneratorDataModule(

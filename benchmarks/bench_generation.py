@@ -11,7 +11,7 @@ generates ``--num-samples`` tactics for each with beam search, two ways in one p
 - ``plain generate``: batches in file order, ByT5Tokenizer, ``model.generate(num_beams=n,
   num_return_sequences=n)``, decoded with the tokenizer (the straightforward way);
 - ``tacgen``: what ``tacgen generate --input`` runs (``generate_by_length``): batches of
-  similar length (longest first), ``ByteTokenizer``, ``batch_generate`` (scores, marks
+  similar length (longest first), ``ByteTokenizer``, ``generate_queries`` (scores, marks
   removed, deduplicated).
 
 Without ``--ckpt`` the model is the ``tiny`` architecture with random weights: it decodes
@@ -64,12 +64,11 @@ def plain_generate(model, states: list[str], args: argparse.Namespace) -> list[s
 
 def tacgen_generate(generator, states: list[str], args: argparse.Namespace) -> list[str]:
     """``generate_by_length`` (what ``tacgen generate --input`` runs); the best of each."""
-    from tacgen.model.interface import generate_by_length
+    from tacgen.core.records import Query
+    from tacgen.generator.interface import generate_by_length
 
-    n = len(states)
-    ranked = generate_by_length(
-        generator, states, [""] * n, [""] * n, [(0, 0)] * n, args.num_samples, args.batch_size
-    )
+    queries = [Query(state) for state in states]
+    ranked = generate_by_length(generator, queries, args.num_samples, args.batch_size)
     return [candidates[0][0] if candidates else "" for candidates in ranked]
 
 
@@ -86,20 +85,20 @@ def main() -> None:
     args = parser.parse_args()
 
     from tacgen.data.formatting import format_state
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.inference import load_generator
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     theorems = json.loads((DATA_DIR / "minif2f-mathlib4-traced/random/test.json").read_bytes())
     states = [format_state(t["state_before"]) for th in theorems for t in th["traced_tactics"]]
     states = states[: args.states]
+    lengths = {"max_input_length": args.max_input_length}
+    lengths["max_output_length"] = args.max_output_length
     if args.ckpt:
-        generator = RetrievalAugmentedGenerator.load(args.ckpt)
+        generator = load_generator(args.ckpt, device="cpu", **lengths)
     else:
         torch.manual_seed(0)
-        generator = RetrievalAugmentedGenerator("tiny")
-    generator.max_input_length = args.max_input_length
-    generator.max_output_length = args.max_output_length
-    generator.eval()
-    model = generator.model
+        generator = RetrievalAugmentedGenerator("tiny", **lengths).eval().inference_generator()
+    model = generator.backend.model  # type: ignore[attr-defined]
     print(
         f"command : python benchmarks/bench_generation.py --states {args.states} --batch-size "
         f"{args.batch_size} --num-samples {args.num_samples} --max-output-length "

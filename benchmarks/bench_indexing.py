@@ -26,7 +26,7 @@ def measure(model_name: str, texts: list[str], batch_size: int, repeats: int) ->
     """Prints premises/s and bytes/s of encoding ``texts`` with ``model_name``."""
     from tacgen.retrieval.dense import PremiseRetriever
 
-    retriever = PremiseRetriever(model_name, max_seq_len=1024)
+    retriever = PremiseRetriever(model_name, max_input_length=1024)
     params = sum(p.numel() for p in retriever.encoder.parameters())
     retriever.encode_texts(texts[:batch_size], batch_size)  # warm-up
     best = float("inf")
@@ -50,8 +50,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
 
-    from tacgen.data.paths import resolve_data_path
-    from tacgen.retrieval.corpus import Corpus
+    from tacgen.core.paths import resolve_data_path
+    from tacgen.data.corpus import Corpus
 
     corpus = Corpus(resolve_data_path("tacgen:demo/corpus.jsonl"))
     texts = [premise.serialize() for premise in corpus.premises]

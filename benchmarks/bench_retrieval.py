@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tacgen.retrieval.corpus import AccessibleSet, Corpus
+from tacgen.data.corpus import AccessibleSet, Corpus
 from tacgen.retrieval.search import masked_topk, select_topk
 
 K = 100

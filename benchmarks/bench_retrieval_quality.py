@@ -80,11 +80,11 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from tacgen.data.paths import resolve_data_path
-    from tacgen.retrieval.base import load_retriever
+    from tacgen.core.paths import resolve_data_path
+    from tacgen.data.contexts import load_contexts
+    from tacgen.data.corpus import Corpus
     from tacgen.retrieval.bm25 import BM25Retriever
-    from tacgen.retrieval.corpus import Corpus
-    from tacgen.retrieval.examples import load_contexts
+    from tacgen.retrieval.loading import load_retriever
 
     print(f"command : python benchmarks/bench_retrieval_quality.py {' '.join(sys.argv[1:])}")
     print(f"machine : {platform.platform()} | {os.cpu_count()} CPUs")

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import transformers
 
-from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.nn.tokenizer import ByteTokenizer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 Batch = tuple[torch.Tensor, torch.Tensor]

@@ -50,7 +50,7 @@ class _LossCurve:
 def _split_folder(name: str, eval_examples: int, work: Path) -> Path:
     """A folder with train.json and val.json (val possibly cut to its first theorems)."""
     if name == "demo":
-        from tacgen.data.paths import resolve_data_path
+        from tacgen.core.paths import resolve_data_path
 
         source = resolve_data_path("tacgen:demo/random")
         train, val = source / "train.json", source / "val.json"
@@ -72,8 +72,8 @@ def _split_folder(name: str, eval_examples: int, work: Path) -> Path:
 
 def frequency_baseline(folder: Path, k: int) -> list[float]:
     """Top-1..top-k accuracy of always proposing the k most frequent training tactics."""
-    from tacgen.data.dataset import GeneratorDataset
     from tacgen.data.formatting import remove_marks
+    from tacgen.generator.dataset import GeneratorDataset
 
     train = GeneratorDataset(folder / "train.json", use_cache=False)
     val = GeneratorDataset(folder / "val.json", use_cache=False)
@@ -86,8 +86,8 @@ def train_and_evaluate(folder: Path, args: argparse.Namespace) -> dict[str, obje
     """Trains the named model for ``max_steps`` and validates it once at the end."""
     import lightning as L
 
-    from tacgen.data.datamodule import GeneratorDataModule
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.datamodule import GeneratorDataModule
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     L.seed_everything(3407, verbose=False)
     data = GeneratorDataModule(

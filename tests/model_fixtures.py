@@ -11,8 +11,9 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from tacgen.data.records import Batch, Example
-from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.core.records import Example
+from tacgen.generator.batch import Batch
+from tacgen.nn.tokenizer import ByteTokenizer
 
 # Belt and braces: effective only if transformers is not imported yet. No test names a hub
 # model except one that skips itself unless the hub is offline.

@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tacgen.retrieval.corpus import Corpus
+from tacgen.data.corpus import Corpus
 from tacgen.retrieval.interface import Retriever
 
 _PACKAGES = {"mathlib4": ".lake/packages/mathlib/", "std4": ".lake/packages/std/"}

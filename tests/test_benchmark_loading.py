@@ -21,7 +21,7 @@ from tacgen.data.benchmark import (
     read_split_bytes,
 )
 from tacgen.data.cache import load_split
-from tacgen.data.dataset import GeneratorDataset
+from tacgen.generator.dataset import GeneratorDataset
 from test_formatting import example_rows, reference_rows
 
 TINY = FIXTURES / "tiny"

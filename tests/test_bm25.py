@@ -11,10 +11,10 @@ import pytest
 
 from conftest import FIXTURES
 from retrieval_fixtures import load_tactics, minif2f_corpus, recall_at_k
+from tacgen.data.corpus import Corpus
 from tacgen.data.formatting import remove_marks
-from tacgen.retrieval.base import PremiseRetrieverLike
 from tacgen.retrieval.bm25 import BM25Params, BM25Retriever, tokenize
-from tacgen.retrieval.corpus import Corpus
+from tacgen.retrieval.interface import Retriever
 
 __all__ = ["minif2f_corpus"]  # the session fixture, imported to be found by pytest
 
@@ -97,11 +97,11 @@ def test_hand_checked_ranking(tiny: BM25Retriever) -> None:
 
 
 def test_generator_hook_and_checks(tiny: BM25Retriever) -> None:
-    assert isinstance(tiny, PremiseRetrieverLike)
-    out = tiny.retrieve_premises(["⊢ n ≤ n", "⊢ a + b = b + a"], ["Lib/B.lean"] * 2,
-                                 ["t", "u"], [(10, 1), (10, 1)], 1)  # fmt: skip
-    assert [[p.full_name for p in row] for row in out] == [["A.le_refl"], ["B.add_comm"]]
-    with pytest.raises(ValueError, match="file_paths has 1 entries but there are 2 states"):
+    assert isinstance(tiny, Retriever)
+    out = tiny.batch_retrieve(["⊢ n ≤ n", "⊢ a + b = b + a"], ["Lib/B.lean"] * 2,
+                              ["t", "u"], [(10, 1), (10, 1)], 1)  # fmt: skip
+    assert [[p.full_name for p, _ in row] for row in out] == [["A.le_refl"], ["B.add_comm"]]
+    with pytest.raises(ValueError, match="2 states but 1 file paths"):
         tiny.batch_retrieve(["a", "b"], ["Lib/B.lean"], ["t", "u"], [(1, 1), (1, 1)], 3)
     with pytest.raises(ValueError, match="k must be >= 1"):
         tiny.batch_retrieve(["a"], ["Lib/B.lean"], ["t"], [(1, 1)], 0)

@@ -16,7 +16,7 @@ import tacgen.data.cache as cache_module
 from conftest import FIXTURES
 from tacgen.data.benchmark import FormatOptions, LoadStats
 from tacgen.data.cache import SplitCache, default_cache_dir, load_split
-from tacgen.data.dataset import GeneratorDataset
+from tacgen.generator.dataset import GeneratorDataset
 from test_formatting import example_rows
 
 TINY = FIXTURES / "tiny"

@@ -24,7 +24,7 @@ import torch
 
 from model_fixtures import read_csv_metrics
 from tacgen.cli import main
-from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.nn.tokenizer import ByteTokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -219,7 +219,7 @@ def test_export_loads_in_transformers_and_generates(
     accepts the directory too."""
     from transformers import AutoTokenizer, T5ForConditionalGeneration
 
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     out_dir = tmp_path / "exported"
     assert main(["export", "--ckpt", str(fit_run.ckpt), "--out", str(out_dir)]) == 0
@@ -433,3 +433,67 @@ def test_corrupt_checkpoint_in_validate(
     """validate --ckpt_path on a corrupt file: one line naming the file, exit 2."""
     assert main(["validate", *TINY_ARGS, "--ckpt_path", str(corrupt_ckpt)]) == 2
     one_error_line(capsys.readouterr().err, str(corrupt_ckpt))
+
+
+# ---------------------------------------------------------------- predict
+
+
+def test_predict_writes_ranked_tactics_for_every_state(
+    fit_run: FitRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """predict --ckpt_path --data.predict_file: one JSON line per example of that split, in
+    file order, with the tactics `generate` gives for the same state."""
+    out = tmp_path / "preds" / "val.jsonl"
+    argv = ["predict", *TINY_ARGS, "--ckpt_path", str(fit_run.ckpt)]
+    argv += ["--data.predict_file", "val.json", "--predictions.output_path", str(out)]
+    assert main(argv) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    theorems = json.loads((TINY / "val.json").read_text(encoding="utf-8"))
+    expected = [(t["full_name"], i) for t in theorems for i in range(len(t["traced_tactics"]))]
+    assert [(r["full_name"], r["tactic_index"]) for r in rows] == expected
+    assert not list(out.parent.glob(".*"))  # the temporary file was renamed
+    for row in rows:
+        assert_ranked(row["tactics"], num_samples=2)  # tiny.yaml: num_beams 2
+        assert set(row) >= {"file_path", "position", "state", "reference"}
+    (generated,) = generate_json(
+        capsys, "--ckpt", str(fit_run.ckpt), "--state", rows[0]["state"], "--num-samples", "2"
+    )
+    assert [t["tactic"] for t in generated["tactics"]] == [t["tactic"] for t in rows[0]["tactics"]]
+    for ours, theirs in zip(rows[0]["tactics"], generated["tactics"]):
+        assert ours["score"] == pytest.approx(theirs["score"], abs=1e-4)
+
+
+# ---------------------------------------------------------------- bugs vs bad input
+
+
+def test_a_bug_shows_a_traceback_bad_input_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only input errors become one line: a failing internal function propagates."""
+    import tacgen.cli.summary
+
+    assert main(["summary", "--data-path", "no/such/folder"]) == 2
+    one_error_line(capsys.readouterr().err, "no/such/folder")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("an internal bug")  # a builtin error: not a TacgenError
+
+    monkeypatch.setattr(tacgen.cli.summary, "load_split", broken)
+    with pytest.raises(ValueError, match="an internal bug"):
+        main(["summary", "--data-path", str(TINY)])
+
+
+def test_a_bug_in_a_subprocess_exits_non_zero_with_a_traceback() -> None:
+    code = (
+        "import sys, tacgen.cli.summary as s\n"
+        "def broken(*a, **k): raise KeyError('internal')\n"
+        "s.load_split = broken\n"
+        "from tacgen.cli import main\n"
+        f"sys.exit(main(['summary', '--data-path', {str(TINY)!r}]))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" in result.stderr and "KeyError: 'internal'" in result.stderr
+    assert "tacgen: error" not in result.stderr

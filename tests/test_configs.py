@@ -17,7 +17,7 @@ import pytest
 import transformers
 import yaml
 
-import tacgen.model.generator
+import tacgen.nn.module
 from tacgen.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ def _parse_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"a model was built while parsing: {args}")
 
-    monkeypatch.setattr(tacgen.model.generator, "build_seq2seq", refuse)
+    monkeypatch.setattr(tacgen.nn.module, "build_model", refuse)
     monkeypatch.setattr(transformers.PreTrainedModel, "from_pretrained", classmethod(refuse))
     monkeypatch.setattr(sys, "argv", ["tacgen"])
     package_logger = logging.getLogger("tacgen")

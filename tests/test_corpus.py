@@ -13,7 +13,7 @@ import pytest
 
 from conftest import DATA_DIR, DEMO_DATA, FIXTURES
 from retrieval_fixtures import load_tactics, minif2f_corpus
-from tacgen.retrieval.corpus import Corpus, CorpusError
+from tacgen.data.corpus import Corpus, CorpusError
 
 __all__ = ["minif2f_corpus"]  # the session fixture, imported to be found by pytest
 

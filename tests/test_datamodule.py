@@ -10,11 +10,12 @@ import torch
 from torch.utils.data import RandomSampler, SequentialSampler
 
 from conftest import FIXTURES
-from tacgen.data.datamodule import GeneratorDataModule
-from tacgen.data.dataset import GeneratorDataset, MissingPredictionError
+from tacgen.core.errors import MissingPredictionError
 from tacgen.data.predictions import load_predictions, write_predictions
-from tacgen.data.records import Batch
-from tacgen.data.sampling import LengthGroupedSampler
+from tacgen.generator.batch import Batch
+from tacgen.generator.datamodule import GeneratorDataModule
+from tacgen.generator.dataset import GeneratorDataset
+from tacgen.nn.sampling import LengthGroupedSampler
 from test_formatting import example_rows
 
 TINY = FIXTURES / "tiny"

@@ -9,9 +9,11 @@ import torch
 from torch.utils.data import DataLoader
 
 from conftest import FIXTURES
-from tacgen.data.dataset import GeneratorDataset, MissingPredictionError
+from tacgen.core.errors import MissingPredictionError
+from tacgen.core.records import Premise
 from tacgen.data.predictions import PredictionKey, load_predictions
-from tacgen.data.records import Batch, GeneratorItem, Premise
+from tacgen.generator.batch import Batch, GeneratorItem
+from tacgen.generator.dataset import GeneratorDataset
 from test_formatting import example_rows, ref_augment, ref_remove_marks
 
 TINY = FIXTURES / "tiny"

@@ -163,7 +163,7 @@ def single_process_validate(split: Path, ckpt: Path, save_dir: Path) -> dict[str
 
 def hits_by_generation(ckpt: Path) -> dict[str, list[bool]]:
     """For top-1 and top-2: whether each example of PAIRS is a hit, from ``batch_generate``."""
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     generator = RetrievalAugmentedGenerator.load(ckpt)
     n = len(PAIRS)

@@ -17,17 +17,13 @@ import numpy as np
 import pytest
 import torch
 
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.retrieval.base import load_retriever
-from tacgen.retrieval.corpus import Corpus
+from tacgen.data.corpus import Corpus
+from tacgen.nn.architectures import ENCODER_ARCHITECTURES, build_model, t5_config
+from tacgen.nn.tokenizer import ByteTokenizer
 from tacgen.retrieval.datamodule import RetrievalDataModule, load_contexts
 from tacgen.retrieval.dense import PremiseRetriever
-from tacgen.retrieval.encoder import (
-    NAMED_ENCODER_CONFIGS,
-    build_encoder,
-    encoder_config_from_dict,
-    masked_mean_pool,
-)
+from tacgen.retrieval.encoder import masked_mean_pool
+from tacgen.retrieval.loading import load_retriever
 from tacgen.retrieval.training import ranking_metrics
 from test_retrieval_datamodule import write_synthetic
 
@@ -43,7 +39,7 @@ def data(tmp_path: Path) -> tuple[Path, Path]:
 def make_retriever(corpus: Path | None = None, **kwargs: Any) -> PremiseRetriever:
     torch.manual_seed(0)
     path = None if corpus is None else str(corpus)
-    kwargs.setdefault("max_seq_len", 128)
+    kwargs.setdefault("max_input_length", 128)
     return PremiseRetriever(str(MINUSCULE), corpus_path=path, **kwargs)
 
 
@@ -63,28 +59,28 @@ def trainer(**kwargs: Any) -> L.Trainer:
 
 
 def test_named_encoders_and_errors(tmp_path: Path) -> None:
-    small = encoder_config_from_dict(NAMED_ENCODER_CONFIGS["byt5-small"])
+    small = t5_config(ENCODER_ARCHITECTURES["byt5-small"].config_dict(), kind="encoder")
     shape = (small.d_model, small.d_ff, small.num_layers, small.num_heads, small.d_kv)
     assert shape == (1472, 3584, 12, 6, 64)
     assert (small.feed_forward_proj, small.vocab_size) == ("gated-gelu", 384)
-    encoder = build_encoder("tiny")
-    assert encoder.training and encoder.config.d_model == NAMED_ENCODER_CONFIGS["tiny"]["d_model"]
-    assert build_encoder(str(MINUSCULE)).config.d_model == 32
+    encoder = build_model("tiny", "encoder")
+    assert encoder.training and encoder.config.d_model == ENCODER_ARCHITECTURES["tiny"].d_model
+    assert build_model(str(MINUSCULE), "encoder").config.d_model == 32
     with pytest.raises(ValueError, match="unknown encoder 'nope'"):
-        build_encoder("nope")
+        build_model("nope", "encoder")
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        build_encoder(str(tmp_path / "missing.json"))
+        build_model(str(tmp_path / "missing.json"), "encoder")
     (tmp_path / "bad.json").write_text(json.dumps({"vocab_size": 100}), encoding="utf-8")
     with pytest.raises(ValueError, match="vocab_size 100"):
-        build_encoder(str(tmp_path / "bad.json"))
+        build_model(str(tmp_path / "bad.json"), "encoder")
     with pytest.raises(FileNotFoundError, match=r"no config\.json"):
-        build_encoder(str(tmp_path))
+        build_model(str(tmp_path), "encoder")
 
 
 def test_saved_encoder_directory_loads_in_train_mode(tmp_path: Path) -> None:
-    encoder = build_encoder(str(MINUSCULE))
+    encoder = build_model(str(MINUSCULE), "encoder")
     encoder.save_pretrained(tmp_path / "enc")
-    loaded = build_encoder(str(tmp_path / "enc"))
+    loaded = build_model(str(tmp_path / "enc"), "encoder")
     assert loaded.training  # from_pretrained gives eval mode; training needs dropout
     for (name, a), (_, b) in zip(encoder.state_dict().items(), loaded.state_dict().items()):
         assert torch.equal(a, b), name
@@ -136,7 +132,9 @@ def test_dropout_is_on_in_training_step(data: tuple[Path, Path]) -> None:
         return original(batch, batch_idx)
 
     retriever.training_step = spy  # type: ignore[method-assign]
-    dm = RetrievalDataModule(str(split), str(corpus), batch_size=2, num_workers=0, max_seq_len=128)
+    dm = RetrievalDataModule(
+        str(split), str(corpus), batch_size=2, num_workers=0, max_input_length=128
+    )
     before = [p.detach().clone() for p in retriever.parameters()]
     trainer(limit_val_batches=0).fit(retriever, datamodule=dm)
     assert modes == [(True, True), (True, True)]
@@ -166,9 +164,7 @@ def test_retrieval_is_the_accessible_top_k(data: tuple[Path, Path]) -> None:
     # Lib.A.foo at line 4 sees a0-a2 only: fewer than k come back, all of them accessible.
     few = retriever.batch_retrieve([state, state], ["Lib/A.lean"] * 2, ["f", "f"], [(4, 1)] * 2, 9)
     assert [sorted(p.full_name for p, _ in row) for row in few] == [["a0", "a1", "a2"]] * 2
-    assert retriever.retrieve_premises([state], ["Lib/B.lean"], ["t"], [(35, 1)], 5)[0] == [
-        p for p, _ in got
-    ]
+    assert retriever.batch_retrieve([state], ["Lib/B.lean"], ["t"], [(35, 1)], 5)[0] == got
     with pytest.raises(ValueError, match="k must be"):
         retriever.retrieve(state, "Lib/B.lean", "t", (35, 1), 0)
     with pytest.raises(KeyError, match="not in corpus"):
@@ -188,7 +184,7 @@ def test_validation_indexes_with_current_weights_and_logs_metrics(
 ) -> None:
     corpus, split = data
     retriever = make_retriever(corpus, num_retrieved=5)
-    dm = RetrievalDataModule(str(split), str(corpus), num_workers=0, max_seq_len=128)
+    dm = RetrievalDataModule(str(split), str(corpus), num_workers=0, max_input_length=128)
     t = trainer()
     t.validate(retriever, datamodule=dm, verbose=False)
     metrics = {k: float(v) for k, v in t.callback_metrics.items()}
@@ -211,7 +207,9 @@ def test_validation_indexes_with_current_weights_and_logs_metrics(
 def test_checkpoint_round_trip_and_load_retriever(data: tuple[Path, Path], tmp_path: Path) -> None:
     corpus, split = data
     retriever = make_retriever(corpus, warmup_steps=1)
-    dm = RetrievalDataModule(str(split), str(corpus), batch_size=2, num_workers=0, max_seq_len=128)
+    dm = RetrievalDataModule(
+        str(split), str(corpus), batch_size=2, num_workers=0, max_input_length=128
+    )
     t = trainer(limit_val_batches=0, max_steps=1)
     t.fit(retriever, datamodule=dm)
     ckpt = tmp_path / "r.ckpt"
@@ -234,7 +232,7 @@ def test_load_retriever_errors(tmp_path: Path, data: tuple[Path, Path]) -> None:
     with pytest.raises(FileNotFoundError, match="retriever checkpoint does not exist"):
         load_retriever(str(tmp_path / "none.ckpt"))
     (tmp_path / "empty.ckpt").write_bytes(b"")
-    with pytest.raises(ValueError, match="cannot read retriever checkpoint"):
+    with pytest.raises(ValueError, match="cannot read checkpoint"):
         load_retriever(str(tmp_path / "empty.ckpt"))
     torch.save({"state_dict": {}}, tmp_path / "other.ckpt")
     with pytest.raises(ValueError, match="not a PremiseRetriever checkpoint"):
@@ -247,8 +245,8 @@ def test_load_retriever_errors(tmp_path: Path, data: tuple[Path, Path]) -> None:
     assert ready.is_indexed and ready.corpus_path is None
 
 
-def test_tokenizer_truncates_to_max_seq_len() -> None:
-    retriever = make_retriever(max_seq_len=16)
-    ids, _ = retriever.tokenizer.batch_encode(["x" * 100], retriever.max_seq_len)
+def test_tokenizer_truncates_to_max_input_length() -> None:
+    retriever = make_retriever(max_input_length=16)
+    ids, _ = retriever.tokenizer.batch_encode(["x" * 100], retriever.max_input_length)
     assert ids.shape == (1, 16)
     assert isinstance(retriever.tokenizer, ByteTokenizer)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tacgen.core.records import Premise
 from tacgen.data.formatting import (
     MarkMismatchError,
     format_augmented_state,
@@ -24,7 +25,6 @@ from tacgen.data.formatting import (
     normalize_spaces,
     remove_marks,
 )
-from tacgen.data.records import Premise
 
 # ----------------------------------------------------------------------- reference
 

@@ -22,11 +22,19 @@ from model_fixtures import (
     printable_head,
     teacher_forced_log_prob,
 )
+from tacgen.core.records import Premise, Query
 from tacgen.data.formatting import format_augmented_state
-from tacgen.data.records import Batch, Premise
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.model import RetrievalAugmentedGenerator, TacticGenerator
-from tacgen.model.beam_search import beam_search, generated_tokens, rank_candidates
+from tacgen.generator.batch import Batch
+from tacgen.generator.decoding import (
+    beam_search,
+    decode_candidates,
+    generated_tokens,
+    rank_candidates,
+)
+from tacgen.generator.interface import TacticGenerator
+from tacgen.generator.module import RetrievalAugmentedGenerator
+from tacgen.nn.tokenizer import ByteTokenizer
+from tacgen.retrieval.interface import Retrieved, Retriever
 
 STATES = ["n : ℕ\n⊢ n + 0 = n", "⊢ True", "p q : Prop\nhp : p\n⊢ p ∨ q"]
 
@@ -179,13 +187,13 @@ def test_marks_removed_then_deduplicated_best_first(monkeypatch: pytest.MonkeyPa
     def fake_beam_search(*args: Any, **kwargs: Any) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.tensor([rows]), torch.tensor([scores])
 
-    monkeypatch.setattr("tacgen.model.generator.beam_search", fake_beam_search)
+    monkeypatch.setattr("tacgen.generator.decoding.beam_search", fake_beam_search)
     result = _generator().generate("⊢ True", "F.lean", "thm", (1, 0), 6)
     assert result == [("", -0.5), ("rw [foo]", -1.0), ("simp", -1.5)]
     assert rank_candidates(["a", "b", "a"], [-3.0, -2.0, -1.0]) == [("a", -1.0), ("b", -2.0)]
 
 
-class _StubRetriever:
+class _StubRetriever(Retriever):
     def __init__(self) -> None:
         self.calls: list[tuple[Any, ...]] = []
         self.premises = [
@@ -199,25 +207,19 @@ class _StubRetriever:
             for i in range(4)
         ]
 
-    def retrieve_premises(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[tuple[int, int]],
-        k: int,
-    ) -> list[list[Premise]]:
-        self.calls.append((list(states), list(file_paths), list(theorem_full_names), k))
-        return [self.premises[:k] for _ in states]
+    def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
+        states = [q.state for q in queries]
+        self.calls.append(
+            (states, [q.file_path for q in queries], [q.full_name for q in queries], k)
+        )
+        return [[(p, 1.0) for p in self.premises[:k]] for _ in queries]
 
 
 def test_retrieved_premises_are_prepended(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tacgen.retrieval import PremiseRetrieverLike
-
-    generator = _generator(eval_num_retrieved=3, max_input_length=120, max_output_length=16)
+    generator = _generator(num_retrieved=3, max_input_length=120, max_output_length=16)
     retriever = _StubRetriever()
-    assert isinstance(retriever, PremiseRetrieverLike)
-    generator.retriever = retriever
+    assert isinstance(retriever, Retriever)
+    generator.attach_retriever(retriever)
     seen: list[str] = []
     original = generator.tokenizer.batch_encode
 
@@ -231,9 +233,9 @@ def test_retrieved_premises_are_prepended(monkeypatch: pytest.MonkeyPatch) -> No
     premises = retriever.premises[:3]
     assert seen == [format_augmented_state(s, premises, 120, 0.0) for s in STATES[:2]]
     assert "<a>Nat.lemma0</a>" in seen[0]
-    generator.retriever = None
+    generator.attach_retriever(None)
     ids, mask = original(seen, 120)
-    assert result == generator._generate_from_ids(ids, mask, 2)
+    assert result == decode_candidates(generator.model, generator.tokenizer, ids, mask, 2, 16)
 
 
 def test_retriever_ckpt_is_loaded_through_load_retriever(
@@ -242,15 +244,15 @@ def test_retriever_ckpt_is_loaded_through_load_retriever(
     """``retriever_ckpt`` goes through ``load_retriever``; the result is attached, not a child."""
     calls: list[tuple[object, ...]] = []
 
-    class Stub:
-        def retrieve_premises(self, *args: object) -> list[list[object]]:
-            return [[] for _ in args[0]]  # type: ignore[attr-defined]
+    class Stub(Retriever):
+        def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
+            return [[] for _ in queries]
 
     def fake_load(*args: object) -> Stub:
         calls.append(args)
         return Stub()
 
-    monkeypatch.setattr("tacgen.model.generator.load_retriever", fake_load)
+    monkeypatch.setattr("tacgen.retrieval.loading.load_retriever", fake_load)
     generator = _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"))
     assert calls and calls[0][0] == str(tmp_path / "retriever.ckpt")
     assert isinstance(generator.retriever, Stub)
@@ -259,7 +261,7 @@ def test_retriever_ckpt_is_loaded_through_load_retriever(
 
 def test_corrupt_retriever_ckpt_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "retriever.ckpt").write_bytes(b"")
-    with pytest.raises(ValueError, match="retriever checkpoint"):
+    with pytest.raises(ValueError, match="cannot read checkpoint"):
         _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"))
 
 
@@ -279,14 +281,15 @@ def test_validation_logs_loss_and_topk() -> None:
 def test_topk_values_and_test_step(monkeypatch: pytest.MonkeyPatch) -> None:
     generator = _generator(num_beams=3)
 
-    def fake(ids: torch.Tensor, mask: torch.Tensor, beams: int) -> list[list[tuple[str, float]]]:
+    def fake(batch: Batch) -> list[list[tuple[str, float]]]:
+        ids, beams = batch.state_ids, generator.num_beams
         assert beams == 3
         # The target is second for even rows and absent for odd ones.
         return [
             [("junk", -1.0), (PAIRS[i][1], -2.0)] if i % 2 == 0 else [] for i in range(len(ids))
         ]
 
-    monkeypatch.setattr(generator, "_generate_from_ids", fake)
+    monkeypatch.setattr(generator, "_decode", fake)
     trainer = _trainer()
     # batch_size 6: rows 0, 2, 4 (marks in PAIRS[1]'s target do not matter) hit at k >= 2.
     trainer.test(generator, dataloaders=loader(batch_size=6), verbose=False)

@@ -90,7 +90,7 @@ def test_retriever_index_file_round_trip(tmp_path: Path) -> None:
     )
     assert embeddings.shape == (len(retriever.corpus), retriever.embedding_dim)
     torch.manual_seed(1)
-    other = PremiseRetriever(retriever.hparams["model_name"], max_seq_len=128)
+    other = PremiseRetriever(retriever.hparams["model_name"], max_input_length=128)
     other.corpus = retriever.corpus
     with pytest.raises(IndexFileError, match="another encoder"):
         other.load_index(tmp_path / "i.safetensors")
@@ -107,7 +107,9 @@ def checkpoint(tmp_path: Path) -> tuple[Path, Path]:
     retriever = make_retriever(corpus, warmup_steps=1)
     from tacgen.retrieval.datamodule import RetrievalDataModule
 
-    dm = RetrievalDataModule(str(split), str(corpus), batch_size=2, num_workers=0, max_seq_len=128)
+    dm = RetrievalDataModule(
+        str(split), str(corpus), batch_size=2, num_workers=0, max_input_length=128
+    )
     t: L.Trainer = trainer(limit_val_batches=0, max_steps=1)
     t.fit(retriever, datamodule=dm)
     t.save_checkpoint(tmp_path / "r.ckpt")

@@ -10,16 +10,16 @@ import torch
 from transformers import AutoTokenizer, T5ForConditionalGeneration
 
 from model_fixtures import SMALL_CONFIG
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.model.loading import (
-    BYT5_SMALL_CONFIG,
-    NAMED_CONFIGS,
-    build_seq2seq,
-    config_from_dict,
-    export_pretrained,
+from tacgen.nn.architectures import (
+    BYT5_SMALL,
+    SEQ2SEQ_ARCHITECTURES,
+    build_model,
     model_from_config,
+    t5_config,
 )
-from tacgen.retrieval import load_retriever
+from tacgen.nn.checkpoint import export_pretrained
+from tacgen.nn.tokenizer import ByteTokenizer
+from tacgen.retrieval.loading import load_retriever
 
 INPUT = torch.tensor([[40, 50, 60, 70, 1], [45, 55, 1, 0, 0]])  # (2, 5)
 MASK = (INPUT != 0).long()  # (2, 5)
@@ -34,11 +34,11 @@ def _logits(model: T5ForConditionalGeneration) -> torch.Tensor:
 
 def _small_model(seed: int = 0) -> T5ForConditionalGeneration:
     torch.manual_seed(seed)
-    return model_from_config(config_from_dict(SMALL_CONFIG))
+    return model_from_config(t5_config(SMALL_CONFIG))
 
 
 def test_named_tiny_builds_untied_in_train_mode() -> None:
-    model = build_seq2seq("tiny")
+    model = build_model("tiny")
     assert model.training
     assert model.lm_head.weight is not model.shared.weight
     assert model.config.vocab_size == 384
@@ -46,7 +46,7 @@ def test_named_tiny_builds_untied_in_train_mode() -> None:
 
 
 def test_byt5_small_shape() -> None:
-    config = config_from_dict(NAMED_CONFIGS["byt5-small"])
+    config = t5_config(SEQ2SEQ_ARCHITECTURES["byt5-small"].config_dict())
     assert (config.d_model, config.d_ff, config.num_layers, config.num_decoder_layers) == (
         1472,
         3584,
@@ -60,13 +60,13 @@ def test_byt5_small_shape() -> None:
     assert model.lm_head.weight is not model.shared.weight
     # google/byt5-small has 299,637,760 parameters (lm_head untied).
     assert sum(p.numel() for p in model.parameters()) == 299_637_760
-    assert BYT5_SMALL_CONFIG is NAMED_CONFIGS["byt5-small"]
+    assert BYT5_SMALL is SEQ2SEQ_ARCHITECTURES["byt5-small"]
 
 
 def test_config_json_path_trains_from_scratch(tmp_path: Path) -> None:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({**SMALL_CONFIG, "model_type": "t5"}))
-    model = build_seq2seq(str(path))
+    model = build_model(str(path))
     assert model.training and model.config.d_model == 32
 
 
@@ -100,7 +100,7 @@ def test_reprover_layout_directory_loads(tmp_path: Path) -> None:
     source = _small_model()
     directory = tmp_path / "leandojo-lean4-tacgen-byt5-small"
     _reprover_layout(directory, source)
-    loaded = build_seq2seq(str(directory))
+    loaded = build_model(str(directory))
     assert loaded.training  # ready to fine-tune
     assert loaded.lm_head.weight is not loaded.shared.weight
     assert torch.equal(loaded.lm_head.weight, source.lm_head.weight)
@@ -120,8 +120,8 @@ def test_export_round_trip(tmp_path: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(out))
     text = "⊢ ∀ x, x = x"
     assert tokenizer(text).input_ids == ByteTokenizer().encode(text)
-    # And through build_seq2seq, as model_name.
-    torch.testing.assert_close(_logits(build_seq2seq(str(out))), _logits(source))
+    # And through build_model, as model_name.
+    torch.testing.assert_close(_logits(build_model(str(out))), _logits(source))
 
 
 def test_export_refuses_to_clobber(tmp_path: Path) -> None:
@@ -139,17 +139,17 @@ def test_export_refuses_to_clobber(tmp_path: Path) -> None:
 def test_missing_paths_fail_clearly(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
     with pytest.raises(FileNotFoundError, match=r"model path does not exist: .*nowhere"):
-        build_seq2seq(str(missing))
+        build_model(str(missing))
     with pytest.raises(FileNotFoundError, match=r"model path does not exist: .*nowhere.json"):
-        build_seq2seq(str(missing) + ".json")
+        build_model(str(missing) + ".json")
     with pytest.raises(FileNotFoundError, match=r"model path does not exist: \./nowhere"):
-        build_seq2seq("./nowhere")
+        build_model("./nowhere")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match=r"no config.json: .*empty"):
-        build_seq2seq(str(empty))
+        build_model(str(empty))
     with pytest.raises(ValueError, match="unknown model 'huge'"):
-        build_seq2seq("huge")
+        build_model("huge")
 
 
 def test_uncached_hub_name_fails_offline() -> None:
@@ -158,7 +158,7 @@ def test_uncached_hub_name_fails_offline() -> None:
     if not huggingface_hub.constants.HF_HUB_OFFLINE:
         pytest.skip("only run offline")
     with pytest.raises(FileNotFoundError, match="cannot load model 'nobody-x/not-a-model'"):
-        build_seq2seq("nobody-x/not-a-model")
+        build_model("nobody-x/not-a-model")
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_bad_configs_fail_clearly(tmp_path: Path, content: str, message: str) ->
     path = tmp_path / "config.json"
     path.write_text(content)
     with pytest.raises(ValueError, match=message) as info:
-        build_seq2seq(str(path))
+        build_model(str(path))
     assert "\n" not in str(info.value)
 
 
@@ -184,5 +184,5 @@ def test_load_retriever_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="retriever checkpoint does not exist"):
         load_retriever(str(tmp_path / "r.ckpt"))
     (tmp_path / "r.ckpt").write_bytes(b"")
-    with pytest.raises(ValueError, match="cannot read retriever checkpoint"):
+    with pytest.raises(ValueError, match="cannot read checkpoint"):
         load_retriever(str(tmp_path / "r.ckpt"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tacgen.model.metrics import TopkAccuracy
+from tacgen.generator.metrics import TopkAccuracy
 
 
 def test_hit_within_first_k_only() -> None:

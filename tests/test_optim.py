@@ -9,7 +9,7 @@ import pickle
 import pytest
 import torch
 
-from tacgen.model.optim import build_optimizer, build_scheduler, warmup_cosine_factor
+from tacgen.nn.optim import build_optimizer, build_scheduler, warmup_cosine_factor
 
 
 def test_linear_warmup_from_zero() -> None:
@@ -72,7 +72,7 @@ def test_configure_optimizers_uses_trainer_max_steps() -> None:
     import lightning as L
 
     from model_fixtures import SMALL_CONFIG
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.module import RetrievalAugmentedGenerator
 
     module = RetrievalAugmentedGenerator(model_config=SMALL_CONFIG, lr=2e-3, warmup_steps=4)
     trainer = L.Trainer(max_steps=20, accelerator="cpu", logger=False, enable_checkpointing=False)

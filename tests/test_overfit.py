@@ -25,9 +25,9 @@ import lightning as L
 import pytest
 import torch
 
-from tacgen.data.datamodule import GeneratorDataModule
 from tacgen.data.formatting import format_state, remove_marks
-from tacgen.model.generator import RetrievalAugmentedGenerator
+from tacgen.generator.datamodule import GeneratorDataModule
+from tacgen.generator.module import RetrievalAugmentedGenerator
 
 MODEL_CONFIG = Path(__file__).parent / "fixtures" / "configs" / "minuscule_t5_no_dropout.json"
 NUM_EXAMPLES = 16

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
+from tacgen.core.records import Premise
 from tacgen.data.predictions import (
     PredictionKey,
     PredictionsFormatError,
@@ -22,7 +23,6 @@ from tacgen.data.predictions import (
     read_jsonl,
     write_predictions,
 )
-from tacgen.data.records import Premise
 
 PREMISES = [
     Premise("Init/Nat.lean", "Nat.add_comm", (10, 1), (12, 30), "theorem add_comm : n + m = m + n"),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import torch
 
-from tacgen.data.dataset import GeneratorDataset
+from tacgen.generator.dataset import GeneratorDataset
 from test_formatting import example_rows, reference_rows
 
 SPLIT_FILES = [

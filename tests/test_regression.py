@@ -2,13 +2,13 @@
 
 The expected numbers were computed once, on CPU, with torch 2.13.0+cpu and transformers
 5.24.0, from the checked-in ``tests/fixtures/configs/minuscule_t5.json``. A change means the
-model that ``build_seq2seq`` builds from a ``config.json`` changed: its architecture, its
+model that ``build_model`` builds from a ``config.json`` changed: its architecture, its
 initialisation (transformers' ``_init_weights`` or tacgen's untied ``lm_head``), the RNG
 stream they consume, or the forward pass. If a library upgrade changes them on purpose,
 recompute them (the snippet below), check the change is understood, and paste them in::
 
     torch.manual_seed(3407)
-    model = build_seq2seq("tests/fixtures/configs/minuscule_t5.json").eval()
+    model = build_model("tests/fixtures/configs/minuscule_t5.json").eval()
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 import torch
 from transformers import T5ForConditionalGeneration
 
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.model.loading import build_seq2seq
+from tacgen.nn.architectures import build_model
+from tacgen.nn.tokenizer import ByteTokenizer
 
 CONFIG = Path(__file__).parent / "fixtures" / "configs" / "minuscule_t5.json"
 STATE = "n : ℕ\n⊢ n + 0 = n"
@@ -47,7 +47,7 @@ def test_byte_tokenizer_golden_ids() -> None:
 def seeded_model() -> T5ForConditionalGeneration:
     """The minuscule T5 built from its config.json right after ``torch.manual_seed(3407)``."""
     torch.manual_seed(3407)
-    return build_seq2seq(str(CONFIG)).eval()
+    return build_model(str(CONFIG)).eval()
 
 
 def test_parameter_count(seeded_model: T5ForConditionalGeneration) -> None:

@@ -18,11 +18,11 @@ import orjson
 import pytest
 
 from tacgen.cli import main
-from tacgen.data.dataset import GeneratorDataset
-from tacgen.data.paths import resolve_data_path
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.model import retrieval_hooks
-from tacgen.retrieval.cli import parse_config
+from tacgen.cli.lightning import parse_retriever_config as parse_config
+from tacgen.core.paths import resolve_data_path
+from tacgen.generator.dataset import GeneratorDataset
+from tacgen.generator.inputs import InputBuilder
+from tacgen.nn.tokenizer import ByteTokenizer
 from tacgen.retrieval.predict import split_queries
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,13 +41,13 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         mp.chdir(root)
         mp.setenv("TACGEN_CACHE_DIR", str(root / "cache"))
         mp.setattr(sys, "argv", ["tacgen"])
-        original = retrieval_hooks.augment_batch
+        original = InputBuilder.build
 
         def counting(*args: Any, **kwargs: Any) -> Any:
             seen["augmented"] += 1
             return original(*args, **kwargs)
 
-        mp.setattr(retrieval_hooks, "augment_batch", counting)
+        mp.setattr(InputBuilder, "build", counting)
         yield _run_chain(root, seen)
 
 
@@ -65,7 +65,7 @@ def _run_chain(root: Path, seen: dict[str, Any]) -> dict[str, Any]:
     assert main([*predict, "--index", str(index), "--out", str(preds), "-k", "20"]) == 0
     rag = ["fit", "--config", RAG_CONFIG, "--model.model_name", MINUSCULE]
     rag += ["--data.preds_path", str(preds), "--model.retriever_ckpt", str(ckpt)]
-    rag += ["--model.retriever_index", str(index), "--model.eval_num_retrieved", "20"]
+    rag += ["--model.retriever_index", str(index), "--model.num_retrieved", "20"]
     rag += ["--model.max_output_length", "24", "--model.num_beams", "2"]
     rag += ["--trainer.max_steps", "2", "--trainer.val_check_interval", "2"]
     rag += ["--trainer.limit_val_batches", "1", "--data.eval_batch_size", "4"]
@@ -172,7 +172,7 @@ def test_leandojo4_retriever_configs_hold_the_published_recipe(name: str) -> Non
     model, data, trainer = config.model, config.data, config.trainer
     assert config.seed_everything == 3407
     assert (model.model_name, model.lr, model.warmup_steps) == ("google/byt5-small", 1e-4, 2000)
-    assert (model.max_seq_len, data.max_seq_len, model.num_retrieved) == (1024, 1024, 100)
+    assert (model.max_input_length, data.max_input_length, model.num_retrieved) == (1024, 1024, 100)
     assert (data.num_negatives, data.num_in_file_negatives) == (3, 1)
     assert (data.batch_size, data.eval_batch_size, model.loss) == (8, 64, "mse")
     assert (trainer.precision, trainer.gradient_clip_val) == ("bf16-mixed", 1.0)
@@ -183,23 +183,29 @@ def test_leandojo4_retriever_configs_hold_the_published_recipe(name: str) -> Non
 def test_demo_configs_parse() -> None:
     config = parse_config(RETRIEVER_CONFIG)
     assert config.model.corpus_path == config.data.corpus_path == "tacgen:demo/corpus.jsonl"
-    assert config.data.max_seq_len == config.model.max_seq_len
+    assert config.data.max_input_length == config.model.max_input_length
     with pytest.raises(SystemExit):
-        parse_config(RETRIEVER_CONFIG, ["--data.max_seq_len", "7"])  # linked: set on the model
+        parse_config(RETRIEVER_CONFIG, ["--data.max_input_length", "7"])  # linked: on the model
+    # The deprecated model.max_seq_len still sets both, under the new name only.
+    with pytest.warns(UserWarning, match="max_seq_len is deprecated"):
+        old = parse_config(RETRIEVER_CONFIG, ["--model.max_seq_len", "77"])
+    assert (old.model.max_input_length, old.model.max_seq_len) == (77, None)
+    assert old.data.max_input_length == 77
 
 
 def test_attached_retriever_stays_outside_the_generator(tmp_path: Path) -> None:
+    from tacgen.core.records import Example
     from tacgen.data.formatting import format_augmented_state
-    from tacgen.data.records import Batch, Example
-    from tacgen.model.generator import RetrievalAugmentedGenerator
+    from tacgen.generator.batch import Batch
+    from tacgen.generator.module import RetrievalAugmentedGenerator
     from tacgen.retrieval.dense import PremiseRetriever
     from test_retrieval_datamodule import write_synthetic
 
     corpus, _ = write_synthetic(tmp_path)
-    retriever = PremiseRetriever(MINUSCULE, max_seq_len=128, corpus_path=str(corpus))
-    generator = RetrievalAugmentedGenerator(MINUSCULE, max_input_length=300, eval_num_retrieved=3)
+    retriever = PremiseRetriever(MINUSCULE, max_input_length=128, corpus_path=str(corpus))
+    generator = RetrievalAugmentedGenerator(MINUSCULE, max_input_length=300, num_retrieved=3)
     names = {name for name, _ in generator.named_parameters()}
-    generator.retriever = retriever
+    generator.attach_retriever(retriever)
     assert {name for name, _ in generator.named_parameters()} == names
     assert not any(key.startswith("retriever") for key in generator.state_dict())
     assert all(m is not retriever for m in generator.modules())
@@ -210,14 +216,13 @@ def test_attached_retriever_stays_outside_the_generator(tmp_path: Path) -> None:
     ids, mask = ByteTokenizer().batch_encode([example.state], 300)
     tactic, tactic_mask = ByteTokenizer().batch_encode([example.tactic], 16)
     batch = Batch((example.state,), (example.tactic,), ids, mask, tactic, tactic_mask, (example,))
-    augmented = retrieval_hooks.augment_batch(
-        retriever, batch, generator.device, 3, 300, generator.tokenizer
-    )
-    premises = retriever.retrieve_premises([example.state], ["Lib/B.lean"], ["t"], [(35, 1)], 3)
+    augmented = generator._with_retrieved_inputs(batch)
+    retrieved = retriever.batch_retrieve([example.state], ["Lib/B.lean"], ["t"], [(35, 1)], 3)
+    premises = [[p for p, _ in row] for row in retrieved]
     assert augmented.state == (format_augmented_state(example.state, premises[0], 300, 0.0),)
     assert augmented.state[0].endswith(example.state) and "</a>" in augmented.state[0]
     assert ByteTokenizer().decode(augmented.state_ids[0]) == augmented.state[0]
-    generator.retriever = None
+    generator.attach_retriever(None)
     assert generator.retriever is None
-    with pytest.raises(TypeError, match="retrieve_premises"):
-        generator.retriever = object()
+    with pytest.raises(TypeError, match="must subclass Retriever"):
+        generator.attach_retriever(object())  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ import pytest
 import torch
 
 from tacgen.data.benchmark import BenchmarkFormatError
-from tacgen.retrieval.corpus import Corpus
+from tacgen.data.corpus import Corpus
 from tacgen.retrieval.datamodule import (
     ContextBatch,
     NegativeSampler,
@@ -175,7 +175,9 @@ def test_malformed_split_names_the_theorem(synthetic: tuple[Corpus, Path], tmp_p
     for first, index in ((True, 1), (False, 0)):
         text = (json.dumps(THEOREMS[0]) + ", " if first else "") + '{"url": nope}'
         bad.write_text(f"[{text}]", encoding="utf-8")
-        with pytest.raises(BenchmarkFormatError, match=rf"theorem #{index}: JSONDecodeError"):
+        with pytest.raises(
+            BenchmarkFormatError, match=rf"theorem #{index} \(line 1\): invalid JSON"
+        ):
             load_contexts(bad, corpus)
 
 
@@ -258,25 +260,30 @@ def test_labels_mark_every_positive_of_each_context(synthetic: tuple[Corpus, Pat
         (RetrievalExample(contexts[0], a1), (b0,)),  # positives a1, b1
         (RetrievalExample(contexts[2], a1), (b1,)),  # positive a1; b1 is its negative
     ]
-    batch = collate_pairs(items, corpus, max_seq_len=64)
+    batch = collate_pairs(items, corpus, max_input_length=64)
     assert batch.premise_indices.tolist() == [a1, a1, b0, b1]
     # b1, sampled as the second pair's negative, is still a positive of the first context.
     assert batch.labels.tolist() == [[1, 1, 0, 1], [1, 1, 0, 0]]
     assert batch.context_ids.shape[0] == 2 and batch.premise_ids.shape[0] == 4
     assert batch.premise_ids.shape[1] <= 64
     assert len(batch) == 2 and batch.to("cpu").labels.equal(batch.labels)
-    from tacgen.data.tokenizer import ByteTokenizer
+    from tacgen.nn.tokenizer import ByteTokenizer
 
     text = ByteTokenizer().decode(batch.premise_ids[2])
     assert text == corpus.premises[b0].serialize()  # premises are encoded serialized
-    eval_batch = collate_contexts(contexts[:2], max_seq_len=8)
+    eval_batch = collate_contexts(contexts[:2], max_input_length=8)
     assert isinstance(eval_batch, ContextBatch) and eval_batch.context_ids.shape == (2, 8)
 
 
 def test_data_module_loaders(synthetic: tuple[Corpus, Path]) -> None:
     corpus, split = synthetic
     dm = RetrievalDataModule(
-        str(split), str(corpus.path), batch_size=2, eval_batch_size=8, num_workers=0, max_seq_len=96
+        str(split),
+        str(corpus.path),
+        batch_size=2,
+        eval_batch_size=8,
+        num_workers=0,
+        max_input_length=96,
     )
     dm.setup("fit")
     assert dm.train_dataset is not None and len(dm.train_dataset) == 4  # (tactic, positive)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tacgen.data.sampling import LengthGroupedSampler
+from tacgen.nn.sampling import LengthGroupedSampler
 
 
 def real_like_lengths(n: int = 2949, seed: int = 0) -> np.ndarray:

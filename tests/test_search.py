@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tacgen.retrieval.corpus import AccessibleSet
+from tacgen.data.corpus import AccessibleSet
 from tacgen.retrieval.search import masked_topk, select_topk
 
 

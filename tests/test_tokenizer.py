@@ -15,7 +15,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.nn.tokenizer import ByteTokenizer
 
 transformers = pytest.importorskip("transformers")
 

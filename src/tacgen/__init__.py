@@ -1,7 +1,12 @@
 """tacgen: retrieval-augmented tactic generation for Lean 4.
 
-The public names are imported lazily, so ``import tacgen`` stays cheap and the data
-layer can be used without loading Lightning's model machinery.
+Every subpackage ``__init__`` is a docstring only; this one exports the public names,
+imported lazily so that ``import tacgen`` stays cheap and the data layer is usable
+without torch.
+
+Layers, importing downwards only: ``core`` (records, errors, paths) <- ``data`` (LeanDojo
+files, formatting, corpus) <- ``nn`` (shared torch pieces) <- ``generator`` and
+``retrieval`` <- ``cli``.
 """
 
 from __future__ import annotations
@@ -12,26 +17,34 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Batch": "tacgen.data.records",
-    "Example": "tacgen.data.records",
-    "GeneratorItem": "tacgen.data.records",
-    "Premise": "tacgen.data.records",
+    "TacgenError": "tacgen.core.errors",
+    "BenchmarkFormatError": "tacgen.core.errors",
+    "CorpusError": "tacgen.core.errors",
+    "IndexFileError": "tacgen.core.errors",
+    "PredictionsFormatError": "tacgen.core.errors",
+    "Example": "tacgen.core.records",
+    "Premise": "tacgen.core.records",
+    "Query": "tacgen.core.records",
     "format_augmented_state": "tacgen.data.formatting",
     "format_state": "tacgen.data.formatting",
     "format_tactic": "tacgen.data.formatting",
-    "ByteTokenizer": "tacgen.data.tokenizer",
-    "GeneratorDataset": "tacgen.data.dataset",
-    "GeneratorDataModule": "tacgen.data.datamodule",
-    "BenchmarkFormatError": "tacgen.data.benchmark",
     "load_predictions": "tacgen.data.predictions",
     "write_predictions": "tacgen.data.predictions",
-    "TacticGenerator": "tacgen.model.interface",
-    "RetrievalAugmentedGenerator": "tacgen.model.generator",
-    "TopkAccuracy": "tacgen.model.metrics",
-    "Corpus": "tacgen.retrieval.corpus",
+    "Corpus": "tacgen.data.corpus",
+    "ByteTokenizer": "tacgen.nn.tokenizer",
+    "Batch": "tacgen.generator.batch",
+    "GeneratorItem": "tacgen.generator.batch",
+    "GeneratorDataset": "tacgen.generator.dataset",
+    "GeneratorDataModule": "tacgen.generator.datamodule",
+    "TacticGenerator": "tacgen.generator.interface",
+    "InferenceGenerator": "tacgen.generator.inference",
+    "load_generator": "tacgen.generator.inference",
+    "RetrievalAugmentedGenerator": "tacgen.generator.module",
+    "TopkAccuracy": "tacgen.generator.metrics",
+    "Retriever": "tacgen.retrieval.interface",
     "BM25Retriever": "tacgen.retrieval.bm25",
     "PremiseRetriever": "tacgen.retrieval.dense",
-    "load_retriever": "tacgen.retrieval.base",
+    "load_retriever": "tacgen.retrieval.loading",
 }
 
 __all__ = [
@@ -40,38 +53,55 @@ __all__ = [
     "BenchmarkFormatError",
     "ByteTokenizer",
     "Corpus",
+    "CorpusError",
     "Example",
     "GeneratorDataModule",
     "GeneratorDataset",
     "GeneratorItem",
+    "IndexFileError",
+    "InferenceGenerator",
+    "PredictionsFormatError",
     "Premise",
     "PremiseRetriever",
+    "Query",
     "RetrievalAugmentedGenerator",
+    "Retriever",
+    "TacgenError",
     "TacticGenerator",
     "TopkAccuracy",
     "format_augmented_state",
     "format_state",
     "format_tactic",
+    "load_generator",
     "load_predictions",
     "load_retriever",
     "write_predictions",
 ]
 
 if TYPE_CHECKING:
-    from tacgen.data.benchmark import BenchmarkFormatError
-    from tacgen.data.datamodule import GeneratorDataModule
-    from tacgen.data.dataset import GeneratorDataset
+    from tacgen.core.errors import (
+        BenchmarkFormatError,
+        CorpusError,
+        IndexFileError,
+        PredictionsFormatError,
+        TacgenError,
+    )
+    from tacgen.core.records import Example, Premise, Query
+    from tacgen.data.corpus import Corpus
     from tacgen.data.formatting import format_augmented_state, format_state, format_tactic
     from tacgen.data.predictions import load_predictions, write_predictions
-    from tacgen.data.records import Batch, Example, GeneratorItem, Premise
-    from tacgen.data.tokenizer import ByteTokenizer
-    from tacgen.model.generator import RetrievalAugmentedGenerator
-    from tacgen.model.interface import TacticGenerator
-    from tacgen.model.metrics import TopkAccuracy
-    from tacgen.retrieval.base import load_retriever
+    from tacgen.generator.batch import Batch, GeneratorItem
+    from tacgen.generator.datamodule import GeneratorDataModule
+    from tacgen.generator.dataset import GeneratorDataset
+    from tacgen.generator.inference import InferenceGenerator, load_generator
+    from tacgen.generator.interface import TacticGenerator
+    from tacgen.generator.metrics import TopkAccuracy
+    from tacgen.generator.module import RetrievalAugmentedGenerator
+    from tacgen.nn.tokenizer import ByteTokenizer
     from tacgen.retrieval.bm25 import BM25Retriever
-    from tacgen.retrieval.corpus import Corpus
     from tacgen.retrieval.dense import PremiseRetriever
+    from tacgen.retrieval.interface import Retriever
+    from tacgen.retrieval.loading import load_retriever
 
 
 def __getattr__(name: str) -> Any:

@@ -1,1 +1,4 @@
-"""Data layer: LeanDojo benchmark parsing, formatting, tokenization and batching."""
+"""LeanDojo data: split files, formatting, the model-input builder, predictions, the corpus.
+
+Nothing here imports torch.
+"""

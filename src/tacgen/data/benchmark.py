@@ -24,10 +24,14 @@ from typing import Any
 import numpy as np
 import orjson
 
+from tacgen.core.errors import BenchmarkFormatError, MarkMismatchError, PositionError
+from tacgen.core.records import as_position
 from tacgen.data.columns import ExampleTable, StringColumn, concat_tables
-from tacgen.data.formatting import MarkMismatchError, format_state, format_tactic, remove_marks
+from tacgen.data.formatting import format_state, format_tactic, remove_marks
 from tacgen.data.jsonscan import JsonScanError, element_spans, guess_element_spans
-from tacgen.data.split_errors import BenchmarkFormatError, parse_error, whole_file_error
+from tacgen.data.split_errors import parse_error, whole_file_error
+
+__all__ = ["BenchmarkFormatError", "FormatOptions", "LoadStats", "parse_split", "read_split_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +47,8 @@ class FormatOptions:
     """Keep ``<a>…</a>`` around premise names in tactics."""
     normalize_tactics: bool = True
     """Collapse whitespace runs in tactics into single spaces."""
+    keep_provenances: bool = False
+    """Keep each tactic's premise provenances as JSON (what retriever training needs)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class _Columns:
     tactic_indices: list[int]
     states: list[str]
     tactics: list[str]
+    provenances: list[str] | None
 
 
 class _GuessedSpanError(Exception):
@@ -99,9 +106,12 @@ def _string(obj: dict[str, Any], key: str, field: str) -> str:
 
 
 def _position(value: Any, field: str) -> tuple[int, int]:
-    if type(value) is list and len(value) == 2 and all(type(v) is int and v >= 0 for v in value):
-        return (value[0], value[1])
-    raise _FieldError(field, f"expected a [line, column] pair of non-negative ints, got {value!r}")
+    try:
+        return as_position(value, field)
+    except PositionError:
+        raise _FieldError(
+            field, f"expected a [line, column] pair of non-negative ints, got {value!r}"
+        ) from None
 
 
 def _provenance_names(annotated: Any, field: str) -> tuple[str, list[str]]:
@@ -203,6 +213,15 @@ def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -
                 formatted = remove_marks(formatted)
         columns.tactics.append(formatted)
         columns.states.append(format_state(state))  # type: ignore[arg-type]
+    if columns.provenances is not None:
+        columns.provenances.extend(_provenances_json(tactic) for tactic in traced)
+
+
+def _provenances_json(tactic: dict[str, Any]) -> str:
+    # Only reached after the tactic was checked: the annotated form, when present, is valid.
+    annotated = tactic.get("annotated_tactic")
+    provenances = annotated[1] if annotated is not None else []
+    return orjson.dumps(provenances).decode("utf-8")
 
 
 def _field_error(path: Path, index: int, theorem: Any, exc: _FieldError) -> BenchmarkFormatError:
@@ -232,7 +251,9 @@ def _parse_range(job: _SplitJob, spans: list[list[int]], first: int) -> tuple[Ex
     error is still the file's: every earlier span parsed, so the spans so far are right.
     """
     buffer, path = job.buffer, job.path
-    columns = _Columns([], [], [], [], [], [], [], [], [])
+    columns = _Columns(
+        [], [], [], [], [], [], [], [], [], [] if job.options.keep_provenances else None
+    )
     skipped = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing creates no cycles; collections here cost about a third of the time
@@ -352,6 +373,9 @@ def _to_table(columns: _Columns) -> ExampleTable:
         tactic_indices=np.array(columns.tactic_indices, dtype=np.int64),
         states=StringColumn.from_strings(columns.states),
         tactics=StringColumn.from_strings(columns.tactics),
+        provenances=None
+        if columns.provenances is None
+        else StringColumn.from_strings(columns.provenances),
     )
 
 

@@ -93,7 +93,8 @@ class SplitCache:
 
     def entry_dir(self, digest: str, options: FormatOptions) -> Path:
         """The folder of the entry for a content hash and format options."""
-        tag = f"m{int(options.keep_marks)}n{int(options.normalize_tactics)}v{CACHE_VERSION}"
+        flags = (options.keep_marks, options.normalize_tactics, options.keep_provenances)
+        tag = "m{:d}n{:d}p{:d}".format(*flags) + f"v{CACHE_VERSION}"
         return self.directory / "splits" / f"{digest[:40]}-{tag}"
 
     def load(self, digest: str, options: FormatOptions) -> tuple[ExampleTable, LoadStats] | None:
@@ -101,7 +102,8 @@ class SplitCache:
         entry = self.entry_dir(digest, options)
         try:
             meta = json.loads((entry / "meta.json").read_text())
-            columns: dict[str, Any] = {n: _open_strings(entry, n) for n in _STRING_COLUMNS}
+            names = _STRING_COLUMNS + (("provenances",) if options.keep_provenances else ())
+            columns: dict[str, Any] = {n: _open_strings(entry, n) for n in names}
             for name in _ARRAY_COLUMNS:
                 columns[name] = np.load(entry / f"{name}.npy", mmap_mode="r")
             table = ExampleTable(**columns)
@@ -117,7 +119,9 @@ class SplitCache:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
         try:
-            for name in _STRING_COLUMNS:
+            for name in _STRING_COLUMNS + (
+                ("provenances",) if table.provenances is not None else ()
+            ):
                 column: StringColumn = getattr(table, name)
                 (tmp / f"{name}.bin").write_bytes(column.data)
                 np.save(tmp / f"{name}.offsets.npy", np.asarray(column.offsets))

@@ -10,7 +10,7 @@ from typing import overload
 
 import numpy as np
 
-from tacgen.data.records import Example
+from tacgen.core.records import Example
 
 
 def map_file(path: str) -> bytes | mmap.mmap:
@@ -107,6 +107,8 @@ class ExampleTable(Sequence[Example]):
     """Per example: the formatted state."""
     tactics: StringColumn
     """Per example: the formatted tactic."""
+    provenances: StringColumn | None = None
+    """Per example: its tactic's premise provenances as a JSON list (``keep_provenances``)."""
 
     def __post_init__(self) -> None:
         theorems = len(self.full_names)
@@ -118,7 +120,9 @@ class ExampleTable(Sequence[Example]):
         if self.starts.shape != (theorems, 2):
             raise ValueError(f"starts has shape {self.starts.shape}, expected ({theorems}, 2)")
         examples = len(self.states)
-        for name in ("theorem_of", "tactic_indices", "tactics"):
+        for name in ("theorem_of", "tactic_indices", "tactics", "provenances"):
+            if getattr(self, name) is None:
+                continue
             if len(getattr(self, name)) != examples:
                 raise ValueError(
                     f"column {name} has {len(getattr(self, name))} rows, not {examples}"
@@ -187,4 +191,7 @@ def concat_tables(tables: Sequence[ExampleTable]) -> ExampleTable:
         tactic_indices=np.concatenate([t.tactic_indices for t in tables]),
         states=concat_columns([t.states for t in tables]),
         tactics=concat_columns([t.tactics for t in tables]),
+        provenances=None
+        if tables[0].provenances is None
+        else concat_columns([t.provenances for t in tables if t.provenances is not None]),
     )

@@ -6,14 +6,21 @@ import random
 import re
 from collections.abc import Sequence
 
-from tacgen.data.records import Premise
+from tacgen.core.errors import ConfigError, MarkMismatchError
+from tacgen.core.records import Premise
+
+__all__ = [
+    "MarkMismatchError",
+    "build_model_input",
+    "format_augmented_state",
+    "format_state",
+    "format_tactic",
+    "normalize_spaces",
+    "remove_marks",
+]
 
 _GOALS_PREFIX = re.compile(r"\d+ goals")
 _MARK = re.compile(r"<a>(?P<ident>.+?)</a>")
-
-
-class MarkMismatchError(ValueError):
-    """The number of ``<a>…</a>`` marks differs from the number of provenances."""
 
 
 def format_state(state: str) -> str:
@@ -99,7 +106,7 @@ def format_augmented_state(
         The model input: accepted premises, each followed by a blank line, then the state.
     """
     if not 0.0 <= premise_drop_prob <= 1.0:
-        raise ValueError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
+        raise ConfigError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
     draw = (rng or random).random
     budget = max_length - len(state.encode("utf-8"))
     used = 0
@@ -116,3 +123,32 @@ def format_augmented_state(
     accepted.reverse()
     accepted.append(state)
     return "".join(accepted)
+
+
+def build_model_input(
+    state: str,
+    premises: Sequence[Premise] | None,
+    max_input_length: int,
+    keep_marks: bool = True,
+    premise_drop_prob: float = 0.0,
+    rng: random.Random | None = None,
+) -> str:
+    """The generator's model input: the one place it is built, in training, validation,
+    prediction and generation alike.
+
+    Args:
+        state: the formatted proof state.
+        premises: retrieved premises, best first; None (or empty) for no augmentation.
+        max_input_length: the input budget in bytes (see :func:`format_augmented_state`).
+        keep_marks: keep ``<a>…</a>`` around premise names; False removes every mark, as
+            the targets of a ``keep_marks=False`` data module have none.
+        premise_drop_prob: probability of skipping each premise (training only).
+        rng: the random source for dropping; the module's when None.
+
+    Returns:
+        The input text (longer than the budget only when the state alone is).
+    """
+    if not premises:
+        return state
+    text = format_augmented_state(state, premises, max_input_length, premise_drop_prob, rng)
+    return text if keep_marks else remove_marks(text)

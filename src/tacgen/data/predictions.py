@@ -23,14 +23,12 @@ from typing import Any
 
 import orjson
 
-from tacgen.data.records import Premise, as_position
+from tacgen.core.errors import PredictionsFormatError
+from tacgen.core.records import Premise, as_position
+from tacgen.data.jsonl import read_json_lines
 
 PredictionKey = tuple[str, str, str]
 """(file_path, theorem full_name, formatted state)."""
-
-
-class PredictionsFormatError(ValueError):
-    """A predictions file is malformed."""
 
 
 def _premise_from_json(obj: Any, where: str) -> Premise:
@@ -60,24 +58,15 @@ def read_jsonl(path: Path) -> dict[PredictionKey, list[Premise]]:
         The retrieved premises (best first) for each (file_path, full_name, state).
     """
     predictions: dict[PredictionKey, list[Premise]] = {}
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                obj = orjson.loads(line)
-                key = (obj["file_path"], obj["full_name"], obj["state"])
-                retrieved = obj["retrieved_premises"]
-            except orjson.JSONDecodeError as exc:
-                raise PredictionsFormatError(f"{where}: invalid JSON: {exc}") from None
-            except (KeyError, TypeError) as exc:
-                raise PredictionsFormatError(f"{where}: missing field {exc}") from None
-            if not all(isinstance(k, str) for k in key) or not isinstance(retrieved, list):
-                raise PredictionsFormatError(
-                    f"{where}: mistyped file_path/full_name/state/premises"
-                )
-            predictions[key] = [_premise_from_json(p, where) for p in retrieved]
+    for where, obj in read_json_lines(path, PredictionsFormatError):
+        try:
+            key = (obj["file_path"], obj["full_name"], obj["state"])
+            retrieved = obj["retrieved_premises"]
+        except (KeyError, TypeError) as exc:
+            raise PredictionsFormatError(f"{where}: missing field {exc}") from None
+        if not all(isinstance(k, str) for k in key) or not isinstance(retrieved, list):
+            raise PredictionsFormatError(f"{where}: mistyped file_path/full_name/state/premises")
+        predictions[key] = [_premise_from_json(p, where) for p in retrieved]
     return predictions
 
 

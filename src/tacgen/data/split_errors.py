@@ -11,11 +11,8 @@ from typing import Any
 
 import orjson
 
+from tacgen.core.errors import BenchmarkFormatError
 from tacgen.data.jsonscan import JsonScanError
-
-
-class BenchmarkFormatError(ValueError):
-    """A split file does not follow the LeanDojo Benchmark format."""
 
 
 def parse_error(

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tacgen.core.errors import ConfigError
+from tacgen.core.records import Query
+from tacgen.data.corpus import Corpus
 from tacgen.data.formatting import remove_marks
-from tacgen.data.records import Position, Premise
-from tacgen.retrieval.corpus import Corpus
-from tacgen.retrieval.interface import Retriever, check_batch
+from tacgen.retrieval.interface import Retrieved, Retriever, check_k
 from tacgen.retrieval.search import select_topk
 
 _TOKEN = re.compile(
@@ -85,9 +86,9 @@ class BM25Params:
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.k1) and self.k1 >= 0):
-            raise ValueError(f"BM25 k1 must be a finite number >= 0, got {self.k1}")
+            raise ConfigError(f"BM25 k1 must be a finite number >= 0, got {self.k1}")
         if not 0 <= self.b <= 1:
-            raise ValueError(f"BM25 b must be in [0, 1], got {self.b}")
+            raise ConfigError(f"BM25 b must be in [0, 1], got {self.b}")
 
 
 class BM25Retriever(Retriever):
@@ -155,33 +156,24 @@ class BM25Retriever(Retriever):
             out[row] = np.bincount(self._post_doc[postings], weights, minlength=n)
         return out
 
-    def batch_retrieve(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[Position],
-        k: int,
-    ) -> list[list[tuple[Premise, float]]]:
-        """The ``k`` accessible premises of highest BM25 score per state, best first.
+    def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
+        """The ``k`` accessible premises of highest BM25 score per query, best first.
 
         Ties (e.g. premises sharing no token with the state, all scored 0) go to the lower
         corpus index.
 
         Args:
-            states: the proof states.
-            file_paths: for each state, its theorem's Lean file.
-            theorem_full_names: for each state, its theorem's full name.
-            theorem_positions: for each state, its theorem's start.
-            k: how many premises per state.
+            queries: the proof states and their theorems.
+            k: how many premises per query.
 
         Returns:
-            For each state, up to ``k`` (premise, score) pairs.
+            For each query, up to ``k`` (premise, score) pairs.
         """
-        check_batch(states, file_paths, theorem_full_names, theorem_positions, k)
-        access = self.accessible_sets(file_paths, theorem_positions)
+        check_k(k)
+        access = self.accessible_sets(queries)
+        states = [q.state for q in queries]
         rows = max(1, _SCORE_ELEMENTS // max(len(self.corpus), 1))
-        results: list[list[tuple[Premise, float]]] = []
+        results: list[Retrieved] = []
         for lo in range(0, len(states), rows):
             scores = self.scores(states[lo : lo + rows])  # (chunk, premises)
             indices, values = select_topk(scores, access[lo : lo + rows], k)  # (chunk, k)

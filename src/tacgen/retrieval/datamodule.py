@@ -4,7 +4,8 @@ Training has one :class:`RetrievalExample` per (tactic, positive premise); each 
 samples ``num_negatives`` premises accessible from the theorem, ``num_in_file_negatives``
 of them from the positive's own file. A batch scores every context against every premise
 of the batch (positives and negatives of all pairs). Evaluation has one context per tactic
-that has positives. The records live in :mod:`tacgen.retrieval.examples`.
+that has positives. Contexts are read by :func:`tacgen.data.contexts.load_contexts` (the
+split reader and its cache); batches are :mod:`tacgen.retrieval.batches`.
 """
 
 from __future__ import annotations
@@ -17,30 +18,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from tacgen.data.paths import resolve_data_path
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.retrieval.corpus import AccessibleSet, Corpus
-from tacgen.retrieval.examples import (
-    ContextBatch,
-    RetrievalBatch,
-    RetrievalExample,
-    SplitStats,
-    TacticContext,
-    load_contexts,
-)
-
-__all__ = [
-    "ContextBatch",
-    "NegativeSampler",
-    "RetrievalBatch",
-    "RetrievalDataModule",
-    "RetrievalExample",
-    "SplitStats",
-    "TacticContext",
-    "collate_contexts",
-    "collate_pairs",
-    "load_contexts",
-]
+from tacgen.core.errors import ConfigError
+from tacgen.core.paths import resolve_data_path
+from tacgen.data.contexts import RetrievalExample, SplitStats, TacticContext, load_contexts
+from tacgen.data.corpus import AccessibleSet, Corpus
+from tacgen.nn.tokenizer import ByteTokenizer
+from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
 
 
 class NegativeSampler:
@@ -56,7 +39,7 @@ class NegativeSampler:
                 that file has too few accessible premises; the rest come from anywhere).
         """
         if not 0 <= num_in_file_negatives <= num_negatives:
-            raise ValueError("need 0 <= num_in_file_negatives <= num_negatives")
+            raise ConfigError("need 0 <= num_in_file_negatives <= num_negatives")
         self.corpus = corpus
         self.num_negatives = num_negatives
         self.num_in_file_negatives = num_in_file_negatives
@@ -112,14 +95,14 @@ class NegativeSampler:
 
 
 def collate_pairs(
-    items: Sequence[tuple[RetrievalExample, tuple[int, ...]]], corpus: Corpus, max_seq_len: int
+    items: Sequence[tuple[RetrievalExample, tuple[int, ...]]], corpus: Corpus, max_input_length: int
 ) -> RetrievalBatch:
     """Collates (example, negatives) items: positives first, then all negatives.
 
     Args:
         items: training examples with their sampled negatives.
         corpus: the premises the indices refer to.
-        max_seq_len: token budget of states and premises.
+        max_input_length: token budget of states and premises.
 
     Returns:
         The batch; ``labels[i, j]`` is 1 when premise j is any positive of context i.
@@ -132,9 +115,11 @@ def collate_pairs(
     labels = np.stack(
         [np.isin(premise_indices, context.positives) for context in contexts]
     )  # (batch, premises)
-    context_ids, context_mask = tokenizer.batch_encode([c.state for c in contexts], max_seq_len)
+    context_ids, context_mask = tokenizer.batch_encode(
+        [c.state for c in contexts], max_input_length
+    )
     texts = [corpus.premises[i].serialize() for i in indices]
-    premise_ids, premise_mask = tokenizer.batch_encode(texts, max_seq_len)
+    premise_ids, premise_mask = tokenizer.batch_encode(texts, max_input_length)
     return RetrievalBatch(
         contexts=contexts,
         context_ids=context_ids,
@@ -146,17 +131,17 @@ def collate_pairs(
     )
 
 
-def collate_contexts(contexts: Sequence[TacticContext], max_seq_len: int) -> ContextBatch:
+def collate_contexts(contexts: Sequence[TacticContext], max_input_length: int) -> ContextBatch:
     """Tokenizes contexts' states for evaluation.
 
     Args:
         contexts: the contexts.
-        max_seq_len: token budget of the states.
+        max_input_length: token budget of the states.
 
     Returns:
         The batch.
     """
-    ids, mask = ByteTokenizer().batch_encode([c.state for c in contexts], max_seq_len)
+    ids, mask = ByteTokenizer().batch_encode([c.state for c in contexts], max_input_length)
     return ContextBatch(tuple(contexts), ids, mask)
 
 
@@ -193,11 +178,13 @@ class RetrievalDataModule(L.LightningDataModule):
         num_in_file_negatives: int = 1,
         batch_size: int = 8,
         eval_batch_size: int = 64,
-        max_seq_len: int = 1024,
+        max_input_length: int = 1024,
         num_workers: int = 2,
         train_file: str = "train.json",
         val_file: str = "val.json",
         test_file: str = "test.json",
+        cache_dir: str | None = None,
+        use_cache: bool = True,
     ) -> None:
         """Configures the loaders; nothing is read until ``setup``.
 
@@ -210,22 +197,24 @@ class RetrievalDataModule(L.LightningDataModule):
             num_in_file_negatives: how many of those come from the positive's own file.
             batch_size: training pairs per batch.
             eval_batch_size: contexts per validation/test batch.
-            max_seq_len: token budget of states and premises (linked to the model's).
+            max_input_length: token budget of states and premises (linked to the model's).
             num_workers: data loader worker processes.
             train_file: training split file name inside ``data_path``.
             val_file: validation split file name.
             test_file: test split file name.
+            cache_dir: cache folder for parsed splits; the default cache when None.
+            use_cache: read and write the cache of parsed splits.
         """
         super().__init__()
-        if batch_size < 1 or eval_batch_size < 1 or max_seq_len < 1:
-            raise ValueError("batch sizes and max_seq_len must be >= 1")
+        if batch_size < 1 or eval_batch_size < 1 or max_input_length < 1:
+            raise ConfigError("batch sizes and max_input_length must be >= 1")
         if not 0 <= num_in_file_negatives <= num_negatives:
-            raise ValueError("need 0 <= num_in_file_negatives <= num_negatives")
+            raise ConfigError("need 0 <= num_in_file_negatives <= num_negatives")
         self.save_hyperparameters()
         self.data_path = resolve_data_path(data_path)
         self.corpus_path = resolve_data_path(corpus_path)
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
-        self.max_seq_len, self.num_workers = max_seq_len, num_workers
+        self.max_input_length, self.num_workers = max_input_length, num_workers
         self._corpus: Corpus | None = None
         self.contexts: dict[str, list[TacticContext]] = {}
         self.stats: dict[str, SplitStats] = {}
@@ -240,7 +229,10 @@ class RetrievalDataModule(L.LightningDataModule):
 
     def _load(self, split: str, file_name: str) -> list[TacticContext]:
         if split not in self.contexts:
-            contexts, stats = load_contexts(self.data_path / file_name, self.corpus)
+            h = self.hparams
+            contexts, stats = load_contexts(
+                self.data_path / file_name, self.corpus, h["cache_dir"], h["use_cache"]
+            )
             self.contexts[split], self.stats[split] = contexts, stats
         return self.contexts[split]
 
@@ -259,14 +251,14 @@ class RetrievalDataModule(L.LightningDataModule):
         """Shuffled pairs with sampled negatives; the last partial batch is dropped."""
         if self.train_dataset is None:
             raise RuntimeError("call setup('fit') before asking for the train loader")
-        corpus, max_len = self.corpus, self.max_seq_len
+        corpus, max_len = self.corpus, self.max_input_length
         return DataLoader(
             self.train_dataset,  # type: ignore[arg-type]
             batch_size=self.batch_size,
             shuffle=True,
             drop_last=True,
             num_workers=self.num_workers,
-            collate_fn=functools.partial(collate_pairs, corpus=corpus, max_seq_len=max_len),
+            collate_fn=functools.partial(collate_pairs, corpus=corpus, max_input_length=max_len),
             pin_memory=torch.cuda.is_available(),
             persistent_workers=self.num_workers > 0,
         )
@@ -275,13 +267,13 @@ class RetrievalDataModule(L.LightningDataModule):
         if split not in self.contexts:
             raise RuntimeError(f"call setup() before asking for the {split} loader")
         with_positives = [c for c in self.contexts[split] if c.positives]
-        max_len = self.max_seq_len
+        max_len = self.max_input_length
         return DataLoader(
             with_positives,  # type: ignore[arg-type]
             batch_size=self.eval_batch_size,
             shuffle=False,
             num_workers=self.num_workers,
-            collate_fn=functools.partial(collate_contexts, max_seq_len=max_len),
+            collate_fn=functools.partial(collate_contexts, max_input_length=max_len),
             pin_memory=torch.cuda.is_available(),
             persistent_workers=self.num_workers > 0,
         )

@@ -11,46 +11,38 @@ current weights and logs ``Recall@1_val``, ``Recall@10_val`` and ``MRR_val``.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import lightning as L
 import numpy as np
 import torch
 import torchmetrics
 
-from tacgen.data.paths import resolve_data_path
-from tacgen.data.records import Position, Premise
-from tacgen.data.tokenizer import ByteTokenizer
-from tacgen.retrieval.corpus import AccessibleSet, Corpus
-from tacgen.retrieval.encoder import (
-    build_encoder,
-    encode_in_batches,
-    encoder_config_from_dict,
-    encoder_from_config,
-    eval_mode,
-    masked_mean_pool,
-    weights_sha256,
-)
-from tacgen.retrieval.examples import ContextBatch, RetrievalBatch
+from tacgen.core.errors import ConfigError
+from tacgen.core.paths import resolve_data_path
+from tacgen.core.records import Premise, Query
+from tacgen.data.corpus import AccessibleSet, Corpus
+from tacgen.nn.module import BackboneSpec, T5Module, eval_mode
+from tacgen.nn.tokenizer import ByteTokenizer
+from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
+from tacgen.retrieval.encoder import encode_in_batches, masked_mean_pool, weights_sha256
 from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
-from tacgen.retrieval.interface import Retriever, check_batch
+from tacgen.retrieval.interface import Retrieved, Retriever, check_k
 from tacgen.retrieval.search import masked_topk, select_topk
-from tacgen.retrieval.training import (
-    build_optimization,
-    ranking_metrics,
-    read_checkpoint,
-    similarity_loss,
-)
+from tacgen.retrieval.training import ranking_metrics, similarity_loss
 
-_CONFIG_KEY = "t5_encoder_config"
-"""Where checkpoints keep the encoder's T5 config, so that they reload offline."""
+SPEC = BackboneSpec(
+    "encoder", attribute="encoder", config_key="t5_encoder_config", noun="retriever"
+)
+"""The encoder; checkpoints keep its T5 config under ``t5_encoder_config``, so that they
+reload offline."""
 
 Loss = Literal["mse", "infonce"]
 
 
-class PremiseRetriever(Retriever, L.LightningModule):
+class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     """Dense retrieval of accessible premises for proof states."""
 
     def __init__(
@@ -58,7 +50,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         model_name: str = "tiny",
         lr: float = 1e-4,
         warmup_steps: int = 2000,
-        max_seq_len: int = 1024,
+        max_input_length: int = 1024,
         num_retrieved: int = 100,
         loss: Loss = "mse",
         temperature: float = 0.05,
@@ -66,6 +58,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         corpus_path: str | None = None,
         index_batch_size: int = 64,
         model_config: dict[str, Any] | None = None,
+        max_seq_len: int | None = None,
     ) -> None:
         """Builds the retriever.
 
@@ -75,7 +68,8 @@ class PremiseRetriever(Retriever, L.LightningModule):
                 the local cache (``google/byt5-small``).
             lr: peak learning rate of AdamW.
             warmup_steps: optimizer steps of linear warm-up before the cosine decay.
-            max_seq_len: token budget of states and premises (longer ones are truncated).
+            max_input_length: token budget of states and premises (longer ones are
+                truncated); linked to the data module's by the command line.
             num_retrieved: premises retrieved per state in evaluation (MRR looks this deep).
             loss: ``"mse"`` (published: similarity regressed onto 0/1 labels) or
                 ``"infonce"`` (softmax over the batch's premises, all positives kept).
@@ -86,23 +80,31 @@ class PremiseRetriever(Retriever, L.LightningModule):
             index_batch_size: premises encoded per batch when indexing the corpus.
             model_config: a T5 config dict; when given, it takes precedence over
                 ``model_name`` (checkpoints store it, so that they reload offline).
+            max_seq_len: deprecated alias of ``max_input_length`` (older configs).
         """
         super().__init__()
+        if max_seq_len is not None:
+            warnings.warn(
+                "model.max_seq_len is deprecated: use model.max_input_length",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            max_input_length = max_seq_len
         if lr <= 0 or temperature <= 0:
-            raise ValueError("lr and temperature must be > 0")
-        if min(max_seq_len, num_retrieved, index_batch_size) < 1 or warmup_steps < 0:
-            raise ValueError("max_seq_len, num_retrieved, index_batch_size must be >= 1")
+            raise ConfigError("lr and temperature must be > 0")
+        if min(max_input_length, num_retrieved, index_batch_size) < 1 or warmup_steps < 0:
+            raise ConfigError(
+                "max_input_length, num_retrieved, index_batch_size must be >= 1 and "
+                "warmup_steps >= 0"
+            )
         if loss not in ("mse", "infonce"):
-            raise ValueError(f"loss must be 'mse' or 'infonce', got {loss!r}")
+            raise ConfigError(f"loss must be 'mse' or 'infonce', got {loss!r}")
         self.save_hyperparameters()
         self.lr, self.warmup_steps, self.weight_decay = lr, warmup_steps, weight_decay
-        self.max_seq_len, self.num_retrieved = max_seq_len, num_retrieved
+        self.max_input_length, self.num_retrieved = max_input_length, num_retrieved
         self.loss_name, self.temperature = loss, temperature
         self.corpus_path, self.index_batch_size = corpus_path, index_batch_size
-        if model_config is not None:
-            self.encoder = encoder_from_config(encoder_config_from_dict(model_config))
-        else:
-            self.encoder = build_encoder(model_name)
+        self.encoder = self.build_backbone(model_name, model_config)
         self.tokenizer = ByteTokenizer()
         self._corpus: Corpus | None = None
         self._index: torch.Tensor | None = None  # (premises, dim), not part of the state dict
@@ -122,7 +124,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         """The premises retrieved from (read from ``corpus_path`` on first use)."""
         if self._corpus is None:
             if self.corpus_path is None:
-                raise ValueError("the retriever has no corpus: give a corpus path")
+                raise ConfigError("the retriever has no corpus: give a corpus path")
             self._corpus = Corpus(resolve_data_path(self.corpus_path))
         return self._corpus
 
@@ -146,7 +148,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         """What an index file built by this retriever is stamped with."""
         return {
             "model_name": self.hparams.get("model_name"),
-            "max_seq_len": self.max_seq_len,
+            "max_seq_len": self.max_input_length,  # the index file's key (format 1)
             "dim": self.embedding_dim,
             "weights_sha256": weights_sha256(self.encoder),
         }
@@ -179,7 +181,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
             The written path.
         """
         if self._index is None:
-            raise ValueError("the corpus is not indexed yet: call index_corpus() first")
+            raise ConfigError("the corpus is not indexed yet: call index_corpus() first")
         index = PremiseIndex(self._index, self.corpus.fingerprint, self.encoder_info())
         return save_index(path, index)
 
@@ -215,7 +217,7 @@ class PremiseRetriever(Retriever, L.LightningModule):
         return masked_mean_pool(hidden.last_hidden_state, attention_mask)  # (batch, dim)
 
     def _encode_texts(self, texts: Sequence[str]) -> torch.Tensor:
-        ids, mask = self.tokenizer.batch_encode(texts, self.max_seq_len)  # (batch, seq) x2
+        ids, mask = self.tokenizer.batch_encode(texts, self.max_input_length)  # (batch, seq) x2
         return self(ids.to(self.device), mask.to(self.device))  # (batch, dim)
 
     def encode_premises(
@@ -279,33 +281,24 @@ class PremiseRetriever(Retriever, L.LightningModule):
         scores = (queries.float() @ index.T).cpu().numpy()  # (q, premises), matmul on device
         return select_topk(scores, accessible, k)
 
-    def batch_retrieve(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[Position],
-        k: int,
-    ) -> list[list[tuple[Premise, float]]]:
-        """The ``k`` most similar accessible premises of each state, best first.
+    def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
+        """The ``k`` most similar accessible premises of each query, best first.
 
         The corpus is indexed with the current weights first if it is not yet.
 
         Args:
-            states: the proof states.
-            file_paths: for each state, its theorem's Lean file.
-            theorem_full_names: for each state, its theorem's full name.
-            theorem_positions: for each state, its theorem's start (line, column).
-            k: how many premises per state.
+            queries: the proof states and their theorems.
+            k: how many premises per query.
 
         Returns:
-            For each state, up to ``k`` (premise, similarity) pairs.
+            For each query, up to ``k`` (premise, similarity) pairs.
         """
-        check_batch(states, file_paths, theorem_full_names, theorem_positions, k)
-        if not states:
+        check_k(k)
+        if not queries:
             return []
-        accessible = self.accessible_sets(file_paths, theorem_positions)
-        indices, scores = self._search(self.encode_states(states), accessible, k)
+        accessible = self.accessible_sets(queries)
+        queries_embedded = self.encode_states([q.state for q in queries])  # (queries, dim)
+        indices, scores = self._search(queries_embedded, accessible, k)
         premises = self.corpus.premises
         return [
             [(premises[i], float(s)) for i, s in zip(row.tolist(), values.tolist()) if i >= 0]
@@ -313,14 +306,6 @@ class PremiseRetriever(Retriever, L.LightningModule):
         ]
 
     # ---------------------------------------------------------------- training
-
-    def on_fit_start(self) -> None:
-        # from_pretrained and load leave eval mode, and Lightning >= 2.2 keeps the module's
-        # mode; dropout must be on while training.
-        self.train()
-
-    def on_train_epoch_start(self) -> None:
-        self.train()
 
     def similarity_loss(self, similarity: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """This retriever's training loss (see :func:`training.similarity_loss`).
@@ -342,26 +327,6 @@ class PremiseRetriever(Retriever, L.LightningModule):
         loss = self.similarity_loss(similarity, batch.labels.to(similarity.dtype))
         self.log("loss_train", loss, on_epoch=True, sync_dist=True, batch_size=len(batch))
         return loss
-
-    def configure_optimizers(self) -> Any:
-        """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""
-        max_steps = self.trainer.max_steps if self._trainer is not None else -1
-        return build_optimization(
-            self.parameters(),
-            self.lr,
-            self.weight_decay,
-            self.warmup_steps,
-            max_steps,
-            self.device.type,
-        )
-
-    def transfer_batch_to_device(
-        self, batch: Any, device: torch.device, dataloader_idx: int
-    ) -> Any:
-        """Moves the frozen batch dataclasses with their own ``to``."""
-        if isinstance(batch, (RetrievalBatch, ContextBatch)):
-            return batch.to(device)
-        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     # ---------------------------------------------------------------- evaluation
 
@@ -389,52 +354,11 @@ class PremiseRetriever(Retriever, L.LightningModule):
 
     def _evaluate(self, batch: ContextBatch, split: str) -> None:
         queries = self(batch.context_ids, batch.context_mask)  # (batch, dim)
-        paths = [c.file_path for c in batch.contexts]
-        positions = [c.theorem_pos for c in batch.contexts]
+        accessible = [self.corpus.accessible(c.file_path, c.theorem_pos) for c in batch.contexts]
         k = max(self.num_retrieved, 10)
-        indices, _ = self._search(queries, self.accessible_sets(paths, positions), k)
+        indices, _ = self._search(queries, accessible, k)
         values = ranking_metrics(indices, [c.positives for c in batch.contexts])
         for name, column in zip(("Recall@1", "Recall@10", "MRR"), values.T):
             metric = cast(torchmetrics.MeanMetric, self.metrics[f"{name}_{split}"])
             metric.update(torch.from_numpy(column).to(self.device))
             self.log(f"{name}_{split}", metric, on_step=False, on_epoch=True, batch_size=len(batch))
-
-    # ---------------------------------------------------------------- persistence
-
-    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        config = self.encoder.config.to_dict()
-        checkpoint[_CONFIG_KEY] = config
-        hparams = checkpoint.get("hyper_parameters")
-        if isinstance(hparams, dict):
-            hparams["model_config"] = config  # Lightning's own loader rebuilds offline too
-
-    @classmethod
-    def load(
-        cls, path: str | os.PathLike[str], device: str | torch.device = "cpu", **overrides: Any
-    ) -> PremiseRetriever:
-        """Loads a retriever for inference, offline, in eval mode.
-
-        Args:
-            path: a Lightning ``.ckpt`` written by this class, or a ``T5EncoderModel``
-                directory (``save_pretrained``).
-            device: where to put the encoder.
-            **overrides: constructor arguments replacing the stored ones (``corpus_path``).
-
-        Returns:
-            The retriever (no corpus read, nothing indexed yet).
-        """
-        source = Path(path).expanduser()
-        if source.is_dir():
-            retriever = cls(**{**overrides, "model_name": str(source)})
-        elif source.is_file():
-            retriever = cls._from_checkpoint(source, overrides)
-        else:
-            raise FileNotFoundError(f"retriever checkpoint does not exist: {source}")
-        return retriever.to(device).eval()
-
-    @classmethod
-    def _from_checkpoint(cls, path: Path, overrides: dict[str, Any]) -> PremiseRetriever:
-        hparams, state_dict = read_checkpoint(path, _CONFIG_KEY, cls.__init__, overrides)
-        retriever = cls(**hparams)
-        retriever.load_state_dict(state_dict)
-        return retriever

@@ -26,14 +26,12 @@ from typing import Any
 
 import torch
 
+from tacgen.core.errors import IndexFileError
+
 INDEX_FORMAT = "tacgen-premise-index/1"
 """The ``format`` metadata value of index files written by this version."""
 
 _TENSOR = "embeddings"
-
-
-class IndexFileError(ValueError):
-    """An embeddings file is unreadable or does not belong to the corpus or encoder."""
 
 
 @dataclass(frozen=True)

@@ -1,52 +1,45 @@
-"""The retriever interface: k best accessible premises per proof state, with scores."""
+"""The one retriever interface: the k best accessible premises per proof state, with scores.
+
+BM25, the dense retriever and any user retriever subclass :class:`Retriever`; the
+generator uses retrievers only through it.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
-from tacgen.data.records import Position, Premise
-from tacgen.retrieval.corpus import AccessibleSet, Corpus
+from tacgen.core.errors import UsageError
+from tacgen.core.records import Position, Premise, Query, make_queries
+from tacgen.data.corpus import AccessibleSet, Corpus
 
-
-def check_batch(
-    states: Sequence[str],
-    file_paths: Sequence[str],
-    theorem_full_names: Sequence[str],
-    theorem_positions: Sequence[Position],
-    k: int,
-) -> None:
-    """Checks that a retrieval batch is consistent.
-
-    Args:
-        states: the proof states.
-        file_paths: the theorems' Lean files, one per state.
-        theorem_full_names: the theorems' full names, one per state.
-        theorem_positions: the theorems' starts, one per state.
-        k: how many premises per state.
-
-    Raises:
-        ValueError: when the lengths differ or ``k`` < 1.
-    """
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    lengths = {
-        "file_paths": len(file_paths),
-        "theorem_full_names": len(theorem_full_names),
-        "theorem_positions": len(theorem_positions),
-    }
-    for name, n in lengths.items():
-        if n != len(states):
-            raise ValueError(f"{name} has {n} entries but there are {len(states)} states")
+Retrieved = list[tuple[Premise, float]]
+"""Premises with their scores, best first."""
 
 
 class Retriever(ABC):
-    """A premise retriever over a :class:`Corpus` that honours accessibility."""
+    """A premise retriever over a :class:`Corpus` that honours accessibility.
+
+    Implementations provide :meth:`retrieve_queries`; the other methods are built on it.
+    """
 
     corpus: Corpus
     """The premises retrieved from."""
 
     @abstractmethod
+    def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
+        """Retrieves premises for several proof states.
+
+        Args:
+            queries: the formatted proof states and their theorems (the file and position
+                decide which premises are accessible).
+            k: how many premises per query (at least 1).
+
+        Returns:
+            For each query, up to ``k`` (premise, score) pairs, best first, all accessible
+            from the theorem (fewer when fewer are accessible).
+        """
+
     def batch_retrieve(
         self,
         states: Sequence[str],
@@ -54,8 +47,8 @@ class Retriever(ABC):
         theorem_full_names: Sequence[str],
         theorem_positions: Sequence[Position],
         k: int,
-    ) -> list[list[tuple[Premise, float]]]:
-        """Retrieves premises for a batch of proof states.
+    ) -> list[Retrieved]:
+        """:meth:`retrieve_queries` with ReProver-style parallel lists.
 
         Args:
             states: the proof states.
@@ -65,9 +58,11 @@ class Retriever(ABC):
             k: how many premises per state.
 
         Returns:
-            For each state, up to ``k`` (premise, score) pairs, best first, all accessible
-            from the theorem (fewer when fewer are accessible).
+            For each state, up to ``k`` (premise, score) pairs, best first.
         """
+        check_k(k)
+        queries = make_queries(states, file_paths, theorem_full_names, theorem_positions)
+        return self.retrieve_queries(queries, k) if queries else []
 
     def retrieve(
         self,
@@ -76,8 +71,8 @@ class Retriever(ABC):
         theorem_full_name: str,
         theorem_pos: Position,
         k: int,
-    ) -> list[tuple[Premise, float]]:
-        """Retrieves premises for one proof state (see :meth:`batch_retrieve`).
+    ) -> Retrieved:
+        """Retrieves premises for one proof state.
 
         Args:
             state: the proof state.
@@ -89,41 +84,31 @@ class Retriever(ABC):
         Returns:
             Up to ``k`` (premise, score) pairs, best first.
         """
-        return self.batch_retrieve([state], [file_path], [theorem_full_name], [theorem_pos], k)[0]
+        check_k(k)
+        return self.retrieve_queries([Query(state, file_path, theorem_full_name, theorem_pos)], k)[
+            0
+        ]
 
-    def retrieve_premises(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[Position],
-        k: int,
-    ) -> list[list[Premise]]:
-        """The generator's hook (:class:`~tacgen.retrieval.base.PremiseRetrieverLike`).
+    def accessible_sets(self, queries: Sequence[Query]) -> list[AccessibleSet]:
+        """The accessible premises of each query's theorem.
 
         Args:
-            states: the proof states.
-            file_paths: for each state, its theorem's Lean file.
-            theorem_full_names: for each state, its theorem's full name.
-            theorem_positions: for each state, its theorem's start.
-            k: how many premises per state.
+            queries: the queries.
 
         Returns:
-            For each state, up to ``k`` premises, best first.
+            One :class:`AccessibleSet` per query.
         """
-        results = self.batch_retrieve(states, file_paths, theorem_full_names, theorem_positions, k)
-        return [[premise for premise, _ in row] for row in results]
+        return [self.corpus.accessible(q.file_path, q.position) for q in queries]
 
-    def accessible_sets(
-        self, file_paths: Sequence[str], theorem_positions: Sequence[Position]
-    ) -> list[AccessibleSet]:
-        """The accessible premises of each theorem.
 
-        Args:
-            file_paths: the theorems' Lean files.
-            theorem_positions: the theorems' starts.
+def check_k(k: int) -> None:
+    """Refuses a premise count below 1.
 
-        Returns:
-            One :class:`AccessibleSet` per theorem.
-        """
-        return [self.corpus.accessible(p, pos) for p, pos in zip(file_paths, theorem_positions)]
+    Args:
+        k: premises asked for per query.
+
+    Raises:
+        UsageError: when ``k`` < 1.
+    """
+    if k < 1:
+        raise UsageError(f"k must be >= 1, got {k}")

@@ -16,27 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
+from tacgen.core.errors import UsageError
+from tacgen.core.paths import resolve_data_path
+from tacgen.core.records import Premise, Query
 from tacgen.data.benchmark import FormatOptions
 from tacgen.data.cache import load_split
-from tacgen.data.paths import resolve_data_path
 from tacgen.data.predictions import PredictionKey, write_predictions
-from tacgen.data.records import Position, Premise
 from tacgen.retrieval.interface import Retriever
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SPLITS = ("train.json", "val.json", "test.json")
 """The split files predicted by default."""
-
-
-@dataclass(frozen=True)
-class Query:
-    """One distinct (file, theorem, state) of a split."""
-
-    key: PredictionKey
-    """(file_path, theorem full_name, formatted state): the predictions file's key."""
-    position: Position
-    """The theorem's start (line, column): what is accessible."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +45,7 @@ class PredictStats:
 
 
 def split_queries(paths: Sequence[Path]) -> tuple[list[Query], int]:
-    """The distinct queries of split files, in file order.
+    """The distinct (file, theorem, state) queries of split files, in file order.
 
     Args:
         paths: split files.
@@ -72,7 +63,7 @@ def split_queries(paths: Sequence[Path]) -> tuple[list[Query], int]:
             key = (table.file_paths[theorem], table.full_names[theorem], state)
             if key not in queries:
                 start = table.starts[theorem]
-                queries[key] = Query(key, (int(start[0]), int(start[1])))
+                queries[key] = Query(state, key[0], key[1], (int(start[0]), int(start[1])))
     return list(queries.values()), examples
 
 
@@ -82,18 +73,12 @@ def _retrieve_all(
     """(query number, retrieved) pairs; batches group states of similar length."""
     from tqdm import tqdm
 
-    lengths = np.fromiter((len(q.key[2]) for q in queries), dtype=np.int64, count=len(queries))
+    lengths = np.fromiter((len(q.state) for q in queries), dtype=np.int64, count=len(queries))
     order = np.argsort(-lengths, kind="stable").tolist()
     bar = tqdm(total=len(queries), desc="retrieve", unit="state", disable=not progress)
     for lo in range(0, len(order), batch_size):
         chunk = [queries[i] for i in order[lo : lo + batch_size]]
-        results = retriever.batch_retrieve(
-            [q.key[2] for q in chunk],
-            [q.key[0] for q in chunk],
-            [q.key[1] for q in chunk],
-            [q.position for q in chunk],
-            k,
-        )
+        results = retriever.retrieve_queries(chunk, k)
         yield from zip(order[lo : lo + batch_size], results)
         bar.update(len(chunk))
     bar.close()
@@ -123,14 +108,14 @@ def write_retrieval_predictions(
         How many examples were read and lines written.
     """
     if k < 1 or batch_size < 1:
-        raise ValueError("k and batch_size must be >= 1")
+        raise UsageError("k and batch_size must be >= 1")
     folder = resolve_data_path(Path(data_path))
     queries, examples = split_queries([folder / name for name in splits])
     retrieved: list[list[tuple[Premise, float]]] = [[] for _ in queries]
     for number, result in _retrieve_all(retriever, queries, k, batch_size, progress):
         retrieved[number] = result
     rows = (
-        (q.key, [p for p, _ in result], [s for _, s in result])
+        ((q.file_path, q.full_name, q.state), [p for p, _ in result], [s for _, s in result])
         for q, result in zip(queries, retrieved)
     )
     write_predictions(Path(out), rows)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tacgen.retrieval.corpus import AccessibleSet
+from tacgen.data.corpus import AccessibleSet
 
 _CHUNK_ELEMENTS = 1 << 25
 """Score matrices are computed this many floats (128 MiB) at a time."""

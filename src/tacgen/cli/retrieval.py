@@ -1,8 +1,7 @@
 """The retrieval commands of ``tacgen``.
 
 - ``tacgen retriever fit|validate|test --config FILE.yaml [overrides]``: LightningCLI over
-  ``PremiseRetriever`` and ``RetrievalDataModule`` (``model.max_seq_len`` is linked to the
-  data module's, ``data.corpus_path`` to the model's).
+  ``PremiseRetriever`` and ``RetrievalDataModule`` (see :mod:`tacgen.cli.lightning`).
 - ``tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]``: the
   predictions file (``data.preds_path`` of the generator) for train, val and test.
 - ``tacgen index --ckpt CKPT --corpus corpus.jsonl --out index.safetensors``: the corpus'
@@ -19,91 +18,44 @@ import argparse
 import json
 import sys
 import time
-import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from tacgen.core.errors import UsageError
 
 RETRIEVER_COMMANDS = ("fit", "validate", "test")
 """LightningCLI subcommands of ``tacgen retriever``."""
 
-
-def _device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
+_RETRIEVER_USAGE = (
+    "usage: tacgen retriever {fit,validate,test} --config FILE.yaml [--section.key value]\n"
+    "       tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]\n"
+    "(see 'tacgen retriever fit --help' and 'tacgen retriever predict --help')"
+)
 
 
-def _absolute_corpus(path: str) -> str:
-    # Checkpoints store the corpus path: make it independent of the working directory.
-    from tacgen.data.paths import DEMO_PREFIX
-
-    if path is None or str(path).startswith(DEMO_PREFIX):
-        return path
-    return str(Path(path).expanduser().resolve())
-
-
-def _cli_class() -> type:
-    from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
-
-    class RetrieverCLI(LightningCLI):
-        def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-            parser.link_arguments("model.max_seq_len", "data.max_seq_len")
-            parser.link_arguments("data.corpus_path", "model.corpus_path", _absolute_corpus)
-
-    return RetrieverCLI
-
-
-def run_lightning(argv: Sequence[str]) -> None:
-    """``tacgen retriever fit|validate|test``: LightningCLI with the retriever classes.
+def retriever(name: str, argv: list[str]) -> int:
+    """``tacgen retriever ...``: LightningCLI (fit, validate, test) or ``predict``.
 
     Args:
-        argv: the arguments after ``retriever``.
-    """
-    from tacgen.retrieval.datamodule import RetrievalDataModule
-    from tacgen.retrieval.dense import PremiseRetriever
-
-    # sys.argv holds "retriever" before these arguments, which LightningCLI warns about.
-    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended")
-    _cli_class()(
-        PremiseRetriever,
-        RetrievalDataModule,
-        args=list(argv),
-        seed_everything_default=3407,
-        save_config_kwargs={"overwrite": True},
-        parser_kwargs={"prog": "tacgen retriever"},
-    )
-
-
-def parse_config(path: str | Path, overrides: Sequence[str] = ()) -> Any:
-    """Parses a retriever config as ``tacgen retriever fit`` would, instantiating nothing.
-
-    Args:
-        path: the YAML config.
-        overrides: extra command-line style arguments (``--data.batch_size=4``).
+        name: ``"retriever"``.
+        argv: the arguments after it.
 
     Returns:
-        The parsed ``jsonargparse.Namespace`` (``model``, ``data``, ``trainer``, ...).
+        The exit status.
     """
-    from tacgen.retrieval.datamodule import RetrievalDataModule
-    from tacgen.retrieval.dense import PremiseRetriever
+    if argv and argv[0] in RETRIEVER_COMMANDS:
+        from tacgen.cli.lightning import retriever_lightning
 
-    class ParseOnly(_cli_class()):  # type: ignore[misc]
-        def _set_seed(self) -> None:
-            pass
-
-        def _add_instantiators(self) -> None:
-            pass
-
-        def instantiate_classes(self) -> None:
-            pass
-
-    cli = ParseOnly(
-        PremiseRetriever, RetrievalDataModule, args=["--config", str(path), *overrides], run=False
-    )
-    return cli.config
+        return retriever_lightning(argv[0], argv[1:])
+    if argv and argv[0] == "predict":
+        return predict(argv[1:])
+    if argv and argv[0] in ("-h", "--help"):
+        print(_RETRIEVER_USAGE)
+        return 0
+    print(_RETRIEVER_USAGE, file=sys.stderr)
+    shown = repr(argv[0]) if argv else "none"
+    print(f"tacgen retriever: error: unknown subcommand {shown}", file=sys.stderr)
+    return 2
 
 
 def _predict_parser() -> argparse.ArgumentParser:
@@ -130,7 +82,9 @@ def _predict_parser() -> argparse.ArgumentParser:
 def _config_values(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    config = parse_config(path)
+    from tacgen.cli.lightning import parse_retriever_config
+
+    config = parse_retriever_config(path)
     return {
         "data_path": config.data.data_path,
         "corpus": config.data.corpus_path,
@@ -141,21 +95,22 @@ def _config_values(path: Path | None) -> dict[str, Any]:
 
 def _make_retriever(args: argparse.Namespace, corpus: str | None) -> Any:
     """The dense retriever of ``--ckpt`` (indexed), or BM25 over ``corpus``."""
-    from tacgen.retrieval.base import load_retriever
+    from tacgen.nn.device import resolve_device
+    from tacgen.retrieval.loading import load_retriever
 
     if not args.bm25:
-        device = _device(args.device)
+        device = resolve_device(args.device)
         return load_retriever(args.ckpt, corpus, args.index, device=device, progress=True)
     if corpus is None:
-        raise ValueError("--bm25 needs a corpus: give --corpus FILE (or --config)")
-    from tacgen.data.paths import resolve_data_path
+        raise UsageError("--bm25 needs a corpus: give --corpus FILE (or --config)")
+    from tacgen.core.paths import resolve_data_path
+    from tacgen.data.corpus import Corpus
     from tacgen.retrieval.bm25 import BM25Retriever
-    from tacgen.retrieval.corpus import Corpus
 
     return BM25Retriever(Corpus(resolve_data_path(corpus)))
 
 
-def run_predict(argv: Sequence[str]) -> int:
+def predict(argv: list[str]) -> int:
     """``tacgen retriever predict``: the predictions file of a split folder.
 
     Args:
@@ -166,11 +121,11 @@ def run_predict(argv: Sequence[str]) -> int:
     """
     from tacgen.retrieval.predict import write_retrieval_predictions
 
-    args = _predict_parser().parse_args(list(argv))
+    args = _predict_parser().parse_args(argv)
     defaults = _config_values(args.config)
     data_path = args.data_path or defaults.get("data_path")
     if data_path is None:
-        raise ValueError("give --data-path DIR (or --config with data.data_path)")
+        raise UsageError("give --data-path DIR (or --config with data.data_path)")
     retriever = _make_retriever(args, args.corpus or defaults.get("corpus"))
     k = args.k or defaults.get("k") or 100
     batch_size = args.batch_size or defaults.get("batch_size") or 64
@@ -185,52 +140,26 @@ def run_predict(argv: Sequence[str]) -> int:
     return 0
 
 
-def run_retriever(argv: Sequence[str]) -> int:
-    """``tacgen retriever ...``: dispatches to LightningCLI or ``predict``.
-
-    Args:
-        argv: the arguments after ``retriever``.
-
-    Returns:
-        The exit status.
-    """
-    argv = list(argv)
-    if argv and argv[0] in RETRIEVER_COMMANDS:
-        run_lightning(argv)
-        return 0
-    if argv and argv[0] == "predict":
-        return run_predict(argv[1:])
-    usage = (
-        "usage: tacgen retriever {fit,validate,test} --config FILE.yaml [--section.key value]\n"
-        "       tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]\n"
-        "(see 'tacgen retriever fit --help' and 'tacgen retriever predict --help')"
+def _index_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tacgen index", description="Encode a corpus' premises into an embeddings file."
     )
-    if argv and argv[0] in ("-h", "--help"):
-        print(usage)
-        return 0
-    print(usage, file=sys.stderr)
-    shown = repr(argv[0]) if argv else "none"
-    print(f"tacgen retriever: error: unknown subcommand {shown}", file=sys.stderr)
-    return 2
-
-
-def add_parsers(sub: Any) -> None:
-    """Adds ``retriever`` (listed only: dispatched before parsing), ``index``, ``retrieve``.
-
-    Args:
-        sub: the ``tacgen`` parser's subparsers.
-    """
-    sub.add_parser("retriever", help="premise retriever: fit|validate|test|predict (--help)")
-    p = sub.add_parser("index", help="encode a corpus' premises into an embeddings file")
-    p.add_argument("--ckpt", required=True, help="a retriever checkpoint")
+    p.add_argument(
+        "--ckpt", "--ckpt_path", dest="ckpt", required=True, help="a retriever checkpoint"
+    )
     p.add_argument("--corpus", help="corpus.jsonl (default: the checkpoint's)")
     p.add_argument("--out", required=True, type=Path, help="the file to write (.safetensors)")
     p.add_argument("--batch-size", type=int, help="premises per forward pass")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
-    p.set_defaults(handler=run_index)
-    r = sub.add_parser("retrieve", help="the best accessible premises of one proof state")
+    return p
+
+
+def _retrieve_parser() -> argparse.ArgumentParser:
+    r = argparse.ArgumentParser(
+        prog="tacgen retrieve", description="The best accessible premises of one proof state."
+    )
     source = r.add_mutually_exclusive_group(required=True)
-    source.add_argument("--ckpt", help="a retriever checkpoint")
+    source.add_argument("--ckpt", "--ckpt_path", dest="ckpt", help="a retriever checkpoint")
     source.add_argument("--bm25", action="store_true", help="use BM25 instead of a checkpoint")
     r.add_argument("--corpus", help="corpus.jsonl (default: the checkpoint's)")
     r.add_argument("--index", help="an embeddings file from 'tacgen index' (else encode now)")
@@ -241,15 +170,17 @@ def add_parsers(sub: Any) -> None:
     r.add_argument("-k", type=int, default=10, help="how many premises")
     r.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    r.set_defaults(handler=run_retrieve)
+    return r
 
 
-def run_index(args: argparse.Namespace) -> int:
+def index(name: str, argv: list[str]) -> int:
     """``tacgen index``: encodes the corpus and writes the embeddings file."""
-    from tacgen.retrieval.base import load_retriever
+    from tacgen.nn.device import resolve_device
+    from tacgen.retrieval.loading import load_retriever
 
+    args = _index_parser().parse_args(argv)
     start = time.perf_counter()
-    device = _device(args.device)
+    device = resolve_device(args.device)
     retriever = load_retriever(args.ckpt, args.corpus, None, device, args.batch_size, True)
     out = retriever.save_index(args.out)
     print(
@@ -259,10 +190,11 @@ def run_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_retrieve(args: argparse.Namespace) -> int:
+def retrieve(name: str, argv: list[str]) -> int:
     """``tacgen retrieve``: prints the best accessible premises of one state."""
+    args = _retrieve_parser().parse_args(argv)
     if args.k < 1:
-        raise ValueError("-k must be at least 1")
+        raise UsageError("-k must be at least 1")
     retriever = _make_retriever(args, args.corpus)
     position = (args.position[0], args.position[1])
     results = retriever.retrieve(args.state, args.file_path, args.theorem, position, args.k)

@@ -1,13 +1,16 @@
-"""Optimizer and learning-rate schedule of the generator."""
+"""Optimizer and learning-rate schedule of every tacgen module: AdamW, warm-up, cosine."""
 
 from __future__ import annotations
 
 import functools
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch.optim.lr_scheduler import LambdaLR
+
+from tacgen.core.errors import ConfigError
 
 
 def warmup_cosine_factor(step: int, warmup_steps: int, max_steps: int | None) -> float:
@@ -74,6 +77,32 @@ def build_scheduler(
         The scheduler (a ``functools.partial`` lambda, so its state dict pickles).
     """
     if warmup_steps < 0:
-        raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps}")
+        raise ConfigError(f"warmup_steps must be >= 0, got {warmup_steps}")
     factor = functools.partial(warmup_cosine_factor, warmup_steps=warmup_steps, max_steps=max_steps)
     return LambdaLR(optimizer, lr_lambda=factor)
+
+
+def configure_adamw(
+    parameters: Iterable[torch.nn.Parameter],
+    lr: float,
+    weight_decay: float,
+    warmup_steps: int,
+    max_steps: int | None,
+    device_type: str,
+) -> dict[str, Any]:
+    """What ``configure_optimizers`` returns: AdamW and the per-step schedule.
+
+    Args:
+        parameters: the module's parameters (frozen ones are skipped).
+        lr: the peak learning rate.
+        weight_decay: decoupled weight decay.
+        warmup_steps: linear warm-up steps.
+        max_steps: the trainer's step budget (None or -1 for none).
+        device_type: the fused kernel is used on ``"cuda"`` only.
+
+    Returns:
+        ``{"optimizer": ..., "lr_scheduler": {"scheduler": ..., "interval": "step"}}``.
+    """
+    optimizer = build_optimizer(parameters, lr, weight_decay, device_type)
+    scheduler = build_scheduler(optimizer, warmup_steps, max_steps)
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,4 +1,7 @@
-"""Beam search through transformers' ``generate``, scored by sequence log-probability.
+"""Decoding: beam search through transformers' ``generate``, scored by sequence log-probability.
+
+:func:`decode_candidates` is the one function that turns encoded inputs into ranked tactics;
+validation, prediction and every torch-backed generator call it.
 
 transformers 5 keeps beam search in core (``GenerationMixin._beam_search``). Its
 ``sequences_scores`` are the sum of the token log-probabilities of each finished
@@ -15,6 +18,11 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import torch
+
+from tacgen.core.errors import UsageError
+from tacgen.data.formatting import remove_marks
+from tacgen.nn.module import eval_mode
+from tacgen.nn.tokenizer import ByteTokenizer
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, T5ForConditionalGeneration
@@ -116,7 +124,7 @@ def beam_search(
         scores; an unfilled beam slot scores ``-inf``.
     """
     if num_beams < 1 or max_new_tokens < 1:
-        raise ValueError(
+        raise UsageError(
             f"need num_beams >= 1 and max_new_tokens >= 1, got {num_beams}, {max_new_tokens}"
         )
     with _plain_generation_config(model) as tokens:
@@ -150,7 +158,11 @@ def generated_tokens(row: Sequence[int], eos_token_id: int) -> list[int]:
     return tokens
 
 
-def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> list[tuple[str, float]]:
+Candidates = list[tuple[str, float]]
+"""Tactics with their scores (log-probabilities), best first."""
+
+
+def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates:
     """Deduplicates candidates, keeping each text's best score, and sorts best first.
 
     Candidates with a score of ``-inf`` (unfilled beams) are dropped. Ties keep the
@@ -170,3 +182,40 @@ def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> list[tuple
         if text not in best or score > best[text]:
             best[text] = score
     return sorted(best.items(), key=lambda pair: pair[1], reverse=True)
+
+
+def decode_candidates(
+    model: T5ForConditionalGeneration,
+    tokenizer: ByteTokenizer,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    num_beams: int,
+    max_output_length: int,
+    length_penalty: float = 0.0,
+) -> list[Candidates]:
+    """Beam search from encoded inputs: decoded, unmarked, deduplicated, best first.
+
+    The model is put in eval mode for the search and given back in its previous mode.
+
+    Args:
+        model: the seq2seq model.
+        tokenizer: the byte tokenizer (for decoding).
+        input_ids: (batch, input_len) encoder input ids, on the model's device.
+        attention_mask: (batch, input_len) encoder attention mask.
+        num_beams: beams, and candidates before deduplication, per input.
+        max_output_length: the most tokens generated per tactic, eos included.
+        length_penalty: scores are ``log p / length ** length_penalty``.
+
+    Returns:
+        For each input, distinct tactics with their scores, best first.
+    """
+    with eval_mode(model), torch.inference_mode():
+        sequences, scores = beam_search(
+            model, input_ids, attention_mask, num_beams, max_output_length, length_penalty
+        )  # (batch, beams, out_len), (batch, beams)
+    eos = tokenizer.eos_token_id
+    results: list[Candidates] = []
+    for rows, row_scores in zip(sequences.tolist(), scores.tolist()):
+        texts = [remove_marks(tokenizer.decode(generated_tokens(row, eos))) for row in rows]
+        results.append(rank_candidates(texts, row_scores))
+    return results

@@ -7,11 +7,13 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from tacgen.data.dataset import GeneratorDataset
-from tacgen.data.paths import resolve_data_path
+from tacgen.core.errors import ConfigError
+from tacgen.core.paths import resolve_data_path
+from tacgen.core.records import Premise
 from tacgen.data.predictions import PredictionKey, load_predictions
-from tacgen.data.records import Batch, Premise
-from tacgen.data.sampling import LengthGroupedSampler
+from tacgen.generator.batch import Batch
+from tacgen.generator.dataset import GeneratorDataset
+from tacgen.nn.sampling import LengthGroupedSampler
 
 
 class GeneratorDataModule(L.LightningDataModule):
@@ -74,7 +76,7 @@ class GeneratorDataModule(L.LightningDataModule):
         """
         super().__init__()
         if batch_size <= 0 or eval_batch_size <= 0:
-            raise ValueError("batch sizes must be positive")
+            raise ConfigError("batch sizes must be positive")
         self.save_hyperparameters()
         self.data_path = resolve_data_path(data_path)
         self.batch_size = batch_size

@@ -1,42 +1,14 @@
-"""What the generator needs from a premise retriever, and loading a trained one."""
+"""Loading a trained dense retriever, ready to retrieve."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
-from tacgen.data.records import Position, Premise
+from tacgen.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tacgen.retrieval.corpus import Corpus
+    from tacgen.data.corpus import Corpus
     from tacgen.retrieval.dense import PremiseRetriever
-
-
-@runtime_checkable
-class PremiseRetrieverLike(Protocol):
-    """Anything that retrieves premises for proof states (the dense retriever, a stub)."""
-
-    def retrieve_premises(
-        self,
-        states: Sequence[str],
-        file_paths: Sequence[str],
-        theorem_full_names: Sequence[str],
-        theorem_positions: Sequence[Position],
-        k: int,
-    ) -> list[list[Premise]]:
-        """Retrieves premises for a batch of states.
-
-        Args:
-            states: the proof states.
-            file_paths: for each state, the Lean file of its theorem.
-            theorem_full_names: for each state, the theorem's full name.
-            theorem_positions: for each state, the theorem's (line, column).
-            k: how many premises to return per state.
-
-        Returns:
-            For each state, up to ``k`` premises, best first.
-        """
-        ...
 
 
 def load_retriever(
@@ -66,11 +38,12 @@ def load_retriever(
 
     Raises:
         FileNotFoundError: when a path does not exist.
-        ValueError: when the checkpoint is not a retriever's, there is no corpus, or the
-            index belongs to another corpus or encoder.
+        CheckpointError: when the checkpoint is not a retriever's.
+        ConfigError: when there is no corpus.
+        IndexFileError: when the index belongs to another corpus or encoder.
     """
-    from tacgen.data.paths import resolve_data_path
-    from tacgen.retrieval.corpus import Corpus
+    from tacgen.core.paths import resolve_data_path
+    from tacgen.data.corpus import Corpus
     from tacgen.retrieval.dense import PremiseRetriever
 
     retriever = PremiseRetriever.load(path, device=device)
@@ -79,7 +52,7 @@ def load_retriever(
     elif corpus is not None:
         retriever.corpus = Corpus(resolve_data_path(corpus))
     elif retriever.corpus_path is None:
-        raise ValueError(f"retriever {path} names no corpus: give one (--corpus FILE)")
+        raise ConfigError(f"retriever {path} names no corpus: give one (--corpus FILE)")
     if index is not None:
         retriever.load_index(index)
     else:

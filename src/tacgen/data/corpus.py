@@ -28,8 +28,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from tacgen.data.records import Position, Premise, as_position
-from tacgen.retrieval.corpus_file import (
+from tacgen.core.errors import UnknownFileError
+from tacgen.core.records import Position, Premise, as_position
+from tacgen.data.corpus_file import (
     CorpusError,
     RawFile,
     parse_entry,
@@ -251,8 +252,10 @@ class Corpus:
         if len(candidates) == 1:
             return candidates[0]
         if candidates:
-            raise KeyError(f"Lean file {path!r} is ambiguous in corpus {self.path}: {candidates}")
-        raise KeyError(f"Lean file {path!r} is not in corpus {self.path}")
+            raise UnknownFileError(
+                f"Lean file {path!r} is ambiguous in corpus {self.path}: {candidates}"
+            )
+        raise UnknownFileError(f"Lean file {path!r} is not in corpus {self.path}")
 
     def file_range(self, path: str) -> tuple[int, int]:
         """The premise indices ``[lo, hi)`` of a Lean file.

@@ -12,11 +12,10 @@ from typing import Any
 
 import orjson
 
-from tacgen.data.records import Position, Premise, as_position
+from tacgen.core.errors import CorpusError
+from tacgen.core.records import Premise, as_position
 
-
-class CorpusError(ValueError):
-    """A corpus that cannot be used; the message names the file, the line and the field."""
+__all__ = ["CorpusError", "RawFile", "parse_entry", "read_entries", "topological_order"]
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,6 @@ def read_entries(path: Path, data: bytes) -> list[tuple[str, Any]]:
     return entries
 
 
-def _position(value: Any, i: int, key: str) -> Position:
-    # Fast path for the JSON shape; as_position words the error.
-    if type(value) is list and len(value) == 2:
-        line, column = value
-        if type(line) is int and type(column) is int and line >= 0 and column >= 0:
-            return (line, column)
-    return as_position(value, f"field premises[{i}].{key}")
-
-
 def _parse_premise(obj: Any, i: int, lean_path: str) -> Premise | None:
     # Raises ValueError naming the field; None means "drop" (no name or empty code).
     if not isinstance(obj, dict):
@@ -74,7 +64,8 @@ def _parse_premise(obj: Any, i: int, lean_path: str) -> Premise | None:
     if (name is not None and not isinstance(name, str)) or not isinstance(code, str):
         bad = "code" if isinstance(name, str | None) else "full_name"
         raise ValueError(f"field premises[{i}].{bad}: expected a string, got {obj[bad]!r:.80}")
-    start, end = _position(obj["start"], i, "start"), _position(obj["end"], i, "end")
+    start = as_position(obj["start"], f"field premises[{i}].start")
+    end = as_position(obj["end"], f"field premises[{i}].end")
     if start > end:
         raise ValueError(f"field premises[{i}]: start {list(start)} is after end {list(end)}")
     if not name or not code.strip():

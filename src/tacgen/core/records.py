@@ -1,13 +1,16 @@
-"""Typed records shared by every layer: positions, examples, premises and batches."""
+"""Typed records shared by every layer: positions, premises, examples and generation queries.
+
+This module imports neither torch nor Lightning: batches live with the code that makes them.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import torch
+from tacgen.core.errors import PositionError, RecordError, UsageError
 
 Position = tuple[int, int]
 """A (line, column) pair, 1-based lines as in LeanDojo."""
@@ -24,15 +27,19 @@ def as_position(value: Any, what: str = "position") -> Position:
         The pair as a tuple.
 
     Raises:
-        ValueError: when ``value`` is not a pair of non-negative ints.
+        PositionError: when ``value`` is not a pair of non-negative ints.
     """
+    if type(value) is list and len(value) == 2:  # the JSON shape first: this runs per premise
+        line, column = value
+        if type(line) is int and type(column) is int and line >= 0 and column >= 0:
+            return (line, column)
     if (
         isinstance(value, (list, tuple))
         and len(value) == 2
         and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
     ):
         return (value[0], value[1])
-    raise ValueError(f"{what} must be a [line, column] pair of non-negative ints, got {value!r}")
+    raise PositionError(f"{what} must be a [line, column] pair of non-negative ints, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,7 @@ class Example:
 
     def __post_init__(self) -> None:
         if self.tactic_index < 0:
-            raise ValueError(f"tactic_index must be >= 0, got {self.tactic_index}")
+            raise RecordError(f"tactic_index must be >= 0, got {self.tactic_index}")
 
 
 def _premise_name_pattern(suffix: str) -> re.Pattern[str]:
@@ -83,11 +90,11 @@ class Premise:
 
     def __post_init__(self) -> None:
         if not self.full_name:
-            raise ValueError(f"premise in {self.path!r} has an empty full_name")
+            raise RecordError(f"premise in {self.path!r} has an empty full_name")
         object.__setattr__(self, "start", as_position(self.start, f"start of {self.full_name}"))
         object.__setattr__(self, "end", as_position(self.end, f"end of {self.full_name}"))
         if self.start > self.end:
-            raise ValueError(
+            raise RecordError(
                 f"premise {self.full_name} in {self.path}: start {self.start} after end {self.end}"
             )
 
@@ -115,79 +122,56 @@ class Premise:
 
 
 @dataclass(frozen=True, slots=True)
-class GeneratorItem:
-    """One example as the generator sees it: the model input and the target."""
+class Query:
+    """One request for tactics: a proof state and where its theorem is.
 
-    example: Example
-    """The stored, un-augmented example."""
+    ``file_path``, ``full_name`` and ``position`` matter only to a premise retriever
+    (they decide which premises are accessible); without one they may stay empty.
+    """
+
     state: str
-    """Model input: retrieved premises (if any) followed by the state."""
-    tactic: str
-    """Target tactic."""
-
-
-@dataclass(frozen=True)
-class Batch:
-    """A collated batch; fields are also reachable by name (``batch["state_ids"]``)."""
-
-    state: tuple[str, ...]
-    """Model input strings."""
-    tactic: tuple[str, ...]
-    """Target tactic strings."""
-    state_ids: torch.Tensor
-    """(batch, input_len) int64 token ids, padded with 0."""
-    state_mask: torch.Tensor
-    """(batch, input_len) int64 attention mask."""
-    tactic_ids: torch.Tensor
-    """(batch, output_len) int64 target ids, padding set to -100."""
-    tactic_mask: torch.Tensor
-    """(batch, output_len) int64 target mask."""
-    examples: tuple[Example, ...]
-    """The stored examples (metadata: file_path, full_name, start, ...)."""
+    """The pretty-printed proof state."""
+    file_path: str = ""
+    """Lean file of the theorem."""
+    full_name: str = ""
+    """Fully qualified name of the theorem."""
+    position: Position = (0, 0)
+    """(line, column) where the theorem starts."""
 
     def __post_init__(self) -> None:
-        n = len(self.state)
-        for name in ("tactic", "examples"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"batch field {name} has {len(getattr(self, name))} rows, not {n}")
-        for name in ("state_ids", "state_mask", "tactic_ids", "tactic_mask"):
-            tensor = getattr(self, name)
-            if tensor.dim() != 2 or tensor.shape[0] != n:
-                raise ValueError(
-                    f"batch field {name} has shape {tuple(tensor.shape)}, batch is {n}"
-                )
+        if not isinstance(self.state, str):
+            raise RecordError(f"state must be a string, got {type(self.state).__name__}")
+        object.__setattr__(self, "position", as_position(self.position, "position"))
 
-    def __len__(self) -> int:
-        return len(self.state)
 
-    def __getitem__(self, key: str) -> Any:
-        if key not in self.keys():
-            raise KeyError(key)
-        return getattr(self, key)
+def make_queries(
+    states: Sequence[str],
+    file_paths: Sequence[str],
+    theorem_full_names: Sequence[str],
+    theorem_positions: Sequence[Position],
+) -> list[Query]:
+    """Zips ReProver-style parallel lists into queries (the public edge of generation).
 
-    def keys(self) -> list[str]:
-        """Names of the batch fields, as for a dict."""
-        return [f.name for f in fields(self)]
+    Args:
+        states: the proof states.
+        file_paths: for each state, the Lean file of its theorem.
+        theorem_full_names: for each state, the theorem's full name.
+        theorem_positions: for each state, the theorem's (line, column).
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.keys())
+    Returns:
+        One :class:`Query` per state.
 
-    def to(self, device: torch.device | str, non_blocking: bool = False) -> Batch:
-        """A copy with the tensors moved to ``device``."""
-        return replace(
-            self,
-            **{
-                name: getattr(self, name).to(device, non_blocking=non_blocking)
-                for name in ("state_ids", "state_mask", "tactic_ids", "tactic_mask")
-            },
+    Raises:
+        UsageError: when the lists differ in length.
+    """
+    n = len(states)
+    if not len(file_paths) == len(theorem_full_names) == len(theorem_positions) == n:
+        raise UsageError(
+            f"give one file path, name and position per state: {n} states but "
+            f"{len(file_paths)} file paths, {len(theorem_full_names)} names and "
+            f"{len(theorem_positions)} positions"
         )
-
-    def pin_memory(self) -> Batch:
-        """A copy with the tensors in pinned memory (called by DataLoader's pin_memory)."""
-        return replace(
-            self,
-            **{
-                name: getattr(self, name).pin_memory()
-                for name in ("state_ids", "state_mask", "tactic_ids", "tactic_mask")
-            },
-        )
+    return [
+        Query(state, path, name, pos)
+        for state, path, name, pos in zip(states, file_paths, theorem_full_names, theorem_positions)
+    ]

@@ -1,4 +1,4 @@
-"""``GeneratorDataset``: one split file as the tactic generator sees it."""
+"""``GeneratorDataset``: one split file as the tactic generator sees it, and its collation."""
 
 from __future__ import annotations
 
@@ -9,26 +9,21 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
+from tacgen.core.errors import ConfigError, MissingPredictionError
+from tacgen.core.paths import resolve_data_path
+from tacgen.core.records import Example, Premise
 from tacgen.data.benchmark import FormatOptions, LoadStats
 from tacgen.data.cache import load_split
 from tacgen.data.columns import ExampleTable
-from tacgen.data.formatting import format_augmented_state, remove_marks
-from tacgen.data.paths import resolve_data_path
+from tacgen.data.formatting import build_model_input
 from tacgen.data.predictions import PredictionKey, load_predictions
-from tacgen.data.records import Batch, Example, GeneratorItem, Premise
-from tacgen.data.tokenizer import ByteTokenizer
+from tacgen.generator.batch import Batch, GeneratorItem
+from tacgen.nn.tokenizer import ByteTokenizer
 
 logger = logging.getLogger(__name__)
 # The random module's own generator: DataLoader seeds it per worker (and Lightning's
 # seed_everything seeds it), so premise dropout is reproducible and differs across workers.
 _RANDOM: random.Random = random._inst  # type: ignore[attr-defined]
-
-
-class MissingPredictionError(KeyError):
-    """An example has no retrieved premises in the predictions file."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 class GeneratorDataset(Dataset[GeneratorItem]):
@@ -74,9 +69,9 @@ class GeneratorDataset(Dataset[GeneratorItem]):
             predictions: already-loaded predictions (overrides ``preds_path``).
         """
         if max_input_length <= 0 or max_output_length <= 0:
-            raise ValueError("max_input_length and max_output_length must be positive")
+            raise ConfigError("max_input_length and max_output_length must be positive")
         if not 0.0 <= premise_drop_prob <= 1.0:
-            raise ValueError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
+            raise ConfigError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
         self.data_path = resolve_data_path(data_path)
         self.max_input_length = max_input_length
         self.max_output_length = max_output_length
@@ -148,11 +143,10 @@ class GeneratorDataset(Dataset[GeneratorItem]):
         state = example.state
         if self._premises is not None:
             drop = self.premise_drop_prob if self.is_train else 0.0
-            state = format_augmented_state(
-                state, self._premises[index], self.max_input_length, drop, _RANDOM
+            premises = self._premises[index]
+            state = build_model_input(
+                state, premises, self.max_input_length, self.keep_marks, drop, _RANDOM
             )
-            if not self.keep_marks:
-                state = remove_marks(state)
         return GeneratorItem(example=example, state=state, tactic=example.tactic)
 
     def collate(self, items: Sequence[GeneratorItem]) -> Batch:

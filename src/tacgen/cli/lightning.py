@@ -1,0 +1,180 @@
+"""The LightningCLI commands: ``tacgen fit|validate|test|predict`` (the generator) and
+``tacgen retriever fit|validate|test`` (the dense retriever).
+
+Arguments that must agree between model and data module are set once and linked:
+the generator's ``model.max_input_length`` / ``model.max_output_length`` go to the data
+module, the data module's ``keep_marks`` to the model; the retriever's
+``model.max_input_length`` goes to its data module, its ``data.corpus_path`` to the model.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tacgen.cli import setup_torch
+from tacgen.core.errors import UsageError
+from tacgen.core.paths import DEMO_PREFIX
+
+_NO_CHECKPOINT_VALUES = ("last", "best", "hpc", "registry", "null")
+
+
+def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
+    """Refuses a ``--ckpt_path`` that is not a readable checkpoint, in one line."""
+    from tacgen.nn.checkpoint import check_checkpoint_file
+
+    if any(arg.startswith(("--print_config", "--help", "-h")) for arg in argv):
+        return  # nothing is loaded
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--ckpt_path" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--ckpt_path="):
+            value = arg.split("=", 1)[1]
+        if value and value not in _NO_CHECKPOINT_VALUES:
+            check_checkpoint_file(Path(value))
+
+
+def _absolute_corpus(path: str | None) -> str | None:
+    # Checkpoints store the corpus path: make it independent of the working directory.
+    if path is None or str(path).startswith(DEMO_PREFIX):
+        return path
+    return str(Path(path).expanduser().resolve())
+
+
+def _prefer_alias(value: int, alias: int | None) -> int:
+    return value if alias is None else alias
+
+
+_ALIASES = {
+    "generator": {"eval_num_retrieved": "num_retrieved"},
+    "retriever": {"max_seq_len": "max_input_length"},
+}
+"""Deprecated model keys of older configs, and the names that replaced them."""
+
+
+def _apply_aliases(cli: Any, which: str) -> None:
+    """Moves a deprecated model key's value to its new name before instantiation, so that
+    checkpoints store the new name only."""
+    config = cli.config.get(str(cli.subcommand), cli.config) if cli.subcommand else cli.config
+    for old, new in _ALIASES[which].items():
+        if config.model.get(old) is not None:
+            warnings.warn(f"model.{old} is deprecated: use model.{new}", stacklevel=1)
+            config.model[new] = config.model[old]
+            config.model[old] = None
+
+
+def _generator_cli_class() -> type:
+    from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+
+    from tacgen.generator.callbacks import TacticPredictionWriter
+
+    class GeneratorCLI(LightningCLI):
+        def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+            parser.link_arguments("model.max_input_length", "data.max_input_length")
+            parser.link_arguments("model.max_output_length", "data.max_output_length")
+            parser.link_arguments("data.keep_marks", "model.keep_marks")
+            # Inert outside predict: --predictions.output_path chooses predict's file.
+            parser.add_lightning_class_args(TacticPredictionWriter, "predictions")
+
+        def before_instantiate_classes(self) -> None:
+            _apply_aliases(self, "generator")
+
+    return GeneratorCLI
+
+
+def _retriever_cli_class() -> type:
+    from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+
+    class RetrieverCLI(LightningCLI):
+        def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
+            parser.link_arguments(
+                ("model.max_input_length", "model.max_seq_len"),
+                "data.max_input_length",
+                _prefer_alias,
+            )
+            parser.link_arguments("data.corpus_path", "model.corpus_path", _absolute_corpus)
+
+        def before_instantiate_classes(self) -> None:
+            _apply_aliases(self, "retriever")
+
+    return RetrieverCLI
+
+
+def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -> None:
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    _check_ckpt_path_argument(argv)
+    setup_torch()
+    # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
+    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended")
+    try:
+        cli_class(
+            model,
+            data,
+            args=argv,
+            seed_everything_default=3407,
+            save_config_kwargs={"overwrite": True},
+            parser_kwargs={"prog": prog},
+        )
+    except MisconfigurationException as error:  # a Trainer setting that cannot work here
+        raise UsageError(str(error)) from error
+
+
+def generator(name: str, args: list[str]) -> int:
+    """``tacgen fit|validate|test|predict``: LightningCLI over the generator classes.
+
+    Args:
+        name: the Lightning subcommand.
+        args: the arguments after it.
+
+    Returns:
+        The exit status.
+    """
+    from tacgen.generator.datamodule import GeneratorDataModule
+    from tacgen.generator.module import RetrievalAugmentedGenerator
+
+    classes = (RetrievalAugmentedGenerator, GeneratorDataModule)
+    _run(_generator_cli_class(), *classes, [name, *args], "tacgen")
+    return 0
+
+
+def retriever_lightning(name: str, args: list[str]) -> int:
+    """``tacgen retriever fit|validate|test``: as :func:`generator`, for the retriever."""
+    from tacgen.retrieval.datamodule import RetrievalDataModule
+    from tacgen.retrieval.dense import PremiseRetriever
+
+    classes = (PremiseRetriever, RetrievalDataModule)
+    _run(_retriever_cli_class(), *classes, [name, *args], "tacgen retriever")
+    return 0
+
+
+def parse_retriever_config(path: str | Path, overrides: Sequence[str] = ()) -> Any:
+    """Parses a retriever config as ``tacgen retriever fit`` would, instantiating nothing.
+
+    Args:
+        path: the YAML config.
+        overrides: extra command-line style arguments (``--data.batch_size=4``).
+
+    Returns:
+        The parsed ``jsonargparse.Namespace`` (``model``, ``data``, ``trainer``, ...).
+    """
+    from tacgen.retrieval.datamodule import RetrievalDataModule
+    from tacgen.retrieval.dense import PremiseRetriever
+
+    class ParseOnly(_retriever_cli_class()):  # type: ignore[misc]
+        def _set_seed(self) -> None:
+            pass
+
+        def _add_instantiators(self) -> None:
+            pass
+
+        def instantiate_classes(self) -> None:
+            pass
+
+    cli = ParseOnly(
+        PremiseRetriever, RetrievalDataModule, args=["--config", str(path), *overrides], run=False
+    )
+    return cli.config

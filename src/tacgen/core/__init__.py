@@ -1,0 +1,1 @@
+"""Records, errors and paths that every layer shares; imports neither torch nor Lightning."""

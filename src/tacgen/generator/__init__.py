@@ -1,0 +1,1 @@
+"""The tactic generator: data module, training module, decoding and inference."""

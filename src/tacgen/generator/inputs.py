@@ -1,0 +1,107 @@
+"""``InputBuilder``: model inputs from queries, with premises from an attached retriever.
+
+Validation, prediction and generation build their inputs here; the dataset builds its
+training inputs with the same :func:`~tacgen.data.formatting.build_model_input`, so the
+budget, the order of premises and the removal of marks (``keep_marks=False``) agree
+everywhere.
+
+The retriever is kept outside any generator's module tree: it must not enter the
+generator's optimizer, ``state_dict`` or checkpoints, nor follow its ``train()`` calls.
+A ``torch.nn.Module`` retriever is frozen and put in eval mode when attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+
+from tacgen.core.errors import ConfigError
+from tacgen.core.records import Premise, Query
+from tacgen.data.formatting import build_model_input
+from tacgen.retrieval.interface import Retriever
+
+
+@dataclass
+class InputBuilder:
+    """Turns queries into model input texts (retrieved premises, then the state)."""
+
+    max_input_length: int
+    """The input budget in bytes (premises fill what the state leaves)."""
+    keep_marks: bool = True
+    """Keep ``<a>…</a>`` in prepended premises (as the training data module does)."""
+    num_retrieved: int = 100
+    """Premises retrieved per query when a retriever is attached; 0 retrieves none."""
+    retriever: Retriever | None = None
+    """The attached retriever, if any (see :meth:`attach`)."""
+
+    def __post_init__(self) -> None:
+        if self.max_input_length < 1 or self.num_retrieved < 0:
+            raise ConfigError(
+                f"need max_input_length >= 1 and num_retrieved >= 0, got "
+                f"{self.max_input_length} and {self.num_retrieved}"
+            )
+        self.attach(self.retriever)
+
+    def attach(self, retriever: Retriever | None) -> None:
+        """Attaches a retriever (frozen, in eval mode when it is a module), or detaches.
+
+        Args:
+            retriever: any :class:`Retriever`, or None for no retrieval.
+
+        Raises:
+            TypeError: when it is not a :class:`Retriever`.
+        """
+        if retriever is not None and not isinstance(retriever, Retriever):
+            raise TypeError(f"a retriever must subclass Retriever, got {type(retriever).__name__}")
+        if isinstance(retriever, torch.nn.Module):
+            retriever.requires_grad_(False)
+            retriever.eval()
+        self.retriever = retriever
+
+    @property
+    def retrieves(self) -> bool:
+        """Whether inputs get retrieved premises."""
+        return self.retriever is not None and self.num_retrieved > 0
+
+    def retrieve(
+        self, queries: Sequence[Query], device: torch.device | None = None
+    ) -> list[list[Premise]]:
+        """The premises of each query, best first (none without a retriever).
+
+        Args:
+            queries: the queries.
+            device: where a module retriever should run (the generator's, in training);
+                None leaves it where it is.
+
+        Returns:
+            For each query, its premises.
+        """
+        retriever = self.retriever
+        if retriever is None or not self.retrieves or not queries:
+            return [[] for _ in queries]
+        if isinstance(retriever, torch.nn.Module):
+            first = next(retriever.parameters(), None)
+            if device is not None and first is not None and first.device != device:
+                retriever.to(device)
+            retriever.eval()  # a caller may have switched it back to training mode
+        with torch.no_grad():
+            rows = retriever.retrieve_queries(queries, self.num_retrieved)
+        return [[premise for premise, _ in row] for row in rows]
+
+    def build(self, queries: Sequence[Query], device: torch.device | None = None) -> list[str]:
+        """The model input of each query.
+
+        Args:
+            queries: the queries (states formatted as in the data).
+            device: see :meth:`retrieve`.
+
+        Returns:
+            One input text per query.
+        """
+        premises = self.retrieve(queries, device)
+        return [
+            build_model_input(q.state, p, self.max_input_length, self.keep_marks)
+            for q, p in zip(queries, premises)
+        ]

@@ -1,0 +1,122 @@
+"""The interface every tactic generator offers to proof search, editors and servers."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from tacgen.core.errors import UsageError
+from tacgen.core.records import Position, Query, make_queries
+from tacgen.generator.decoding import Candidates
+
+__all__ = ["Candidates", "TacticGenerator", "generate_by_length"]
+
+
+class TacticGenerator(ABC):
+    """Suggests tactics for proof states.
+
+    Implementations provide :meth:`generate_queries`; ReProver's ``generate`` and
+    ``batch_generate`` signatures are the public edge built on it.
+    """
+
+    @abstractmethod
+    def generate_queries(self, queries: Sequence[Query], num_samples: int) -> list[Candidates]:
+        """Suggests tactics for several queries.
+
+        Args:
+            queries: the proof states and their theorems.
+            num_samples: tactics asked for per query (fewer may come back after
+                deduplication).
+
+        Returns:
+            For each query, distinct tactics with their scores, best first.
+        """
+
+    def generate(
+        self,
+        state: str,
+        file_path: str,
+        theorem_full_name: str,
+        theorem_pos: Position,
+        num_samples: int,
+    ) -> Candidates:
+        """Suggests tactics for one state.
+
+        Args:
+            state: the pretty-printed proof state.
+            file_path: the Lean file of the theorem.
+            theorem_full_name: the theorem's full name.
+            theorem_pos: the theorem's (line, column).
+            num_samples: how many tactics to ask for (fewer may come back after
+                deduplication).
+
+        Returns:
+            Distinct tactics with their scores, best first.
+        """
+        query = Query(state, file_path, theorem_full_name, theorem_pos)
+        return self.generate_queries([query], num_samples)[0]
+
+    def batch_generate(
+        self,
+        states: Sequence[str],
+        file_paths: Sequence[str],
+        theorem_full_names: Sequence[str],
+        theorem_positions: Sequence[Position],
+        num_samples: int,
+    ) -> list[Candidates]:
+        """Suggests tactics for several states; the lists give, per state, what
+        :meth:`generate` takes.
+
+        Args:
+            states: the pretty-printed proof states.
+            file_paths: for each state, the Lean file of its theorem.
+            theorem_full_names: for each state, the theorem's full name.
+            theorem_positions: for each state, the theorem's (line, column).
+            num_samples: how many tactics to ask for per state.
+
+        Returns:
+            For each state, distinct tactics with their scores, best first.
+        """
+        queries = make_queries(states, file_paths, theorem_full_names, theorem_positions)
+        return self.generate_queries(queries, num_samples) if queries else []
+
+
+def generate_by_length(
+    generator: TacticGenerator,
+    queries: Sequence[Query],
+    num_samples: int,
+    batch_size: int,
+    progress: bool = False,
+) -> list[Candidates]:
+    """``generate_queries`` over many queries, in batches of similar length.
+
+    A batch is padded to its longest state, and every decoding step attends to the
+    padding, so states are batched longest first; results come back in input order.
+
+    Args:
+        generator: any tactic generator.
+        queries: the proof states and their theorems.
+        num_samples: tactics asked for per query.
+        batch_size: queries per ``generate_queries`` call.
+        progress: show a tqdm progress bar (when there is more than one query).
+
+    Returns:
+        For each query, in input order, distinct tactics with their scores, best first.
+    """
+    from tqdm import tqdm
+
+    if batch_size < 1:
+        raise UsageError(f"batch_size must be at least 1, got {batch_size}")
+    order = sorted(range(len(queries)), key=lambda i: -len(queries[i].state.encode("utf-8")))
+    results: list[Candidates] = [[] for _ in queries]
+    bar = tqdm(
+        total=len(queries), desc="generate", unit="state", disable=not progress or len(queries) < 2
+    )
+    for lo in range(0, len(order), batch_size):
+        batch = order[lo : lo + batch_size]
+        ranked = generator.generate_queries([queries[i] for i in batch], num_samples)
+        for i, candidates in zip(batch, ranked):
+            results[i] = candidates
+        bar.update(len(batch))
+    bar.close()
+    return results

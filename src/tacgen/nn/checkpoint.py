@@ -1,0 +1,128 @@
+"""Checkpoint I/O shared by the generator and the retriever: checking, reading, exporting.
+
+Lightning checkpoints written by tacgen store the backbone's T5 config under a key of
+their own (``t5_config``, ``t5_encoder_config``), so they reload without network access.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from tacgen.core.errors import CheckpointError
+from tacgen.nn.architectures import one_line
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedModel
+
+
+def check_checkpoint_file(path: Path) -> None:
+    """Raises a one-line error unless ``path`` looks like a ``torch.save`` checkpoint.
+
+    ``torch.save`` writes a zip archive; a missing, empty, truncated or foreign file fails
+    this cheap check before torch or Lightning produce a multi-line traceback.
+
+    Args:
+        path: the checkpoint file.
+
+    Raises:
+        FileNotFoundError: when the file does not exist.
+        CheckpointError: when it is not a complete zip archive.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"cannot read checkpoint {path}: the file is empty")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"cannot read checkpoint {path}: not a torch.save archive (corrupt?)")
+
+
+def read_checkpoint(
+    path: Path,
+    config_key: str,
+    init: Callable[..., Any] | None,
+    overrides: dict[str, Any],
+    what: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Reads a Lightning checkpoint of a module that stores its backbone's config.
+
+    Args:
+        path: the ``.ckpt`` file.
+        config_key: the checkpoint key holding the T5 config.
+        init: the module's ``__init__``: stored arguments it does not take (LightningCLI
+            adds ``_instantiator``) are dropped; None keeps them all.
+        overrides: arguments replacing the stored ones.
+        what: the module's class name, for error messages.
+
+    Returns:
+        ``(constructor arguments with model_config, state_dict)``.
+
+    Raises:
+        CheckpointError: when the file is not such a checkpoint.
+    """
+    check_checkpoint_file(path)
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise CheckpointError(f"cannot read checkpoint {path}: {one_line(error)[:200]}") from error
+    if not isinstance(checkpoint, dict) or config_key not in checkpoint:
+        raise CheckpointError(f"not a {what} checkpoint (no {config_key}): {path}")
+    stored = {**checkpoint.get("hyper_parameters", {}), **overrides}
+    if init is not None:
+        accepted = inspect.signature(init).parameters
+        stored = {k: v for k, v in stored.items() if k in accepted}
+    hparams = dict(stored)
+    hparams["model_config"] = checkpoint[config_key]
+    return hparams, checkpoint["state_dict"]
+
+
+def export_pretrained(
+    model: PreTrainedModel, out_dir: str | os.PathLike[str], overwrite: bool = False
+) -> Path:
+    """Writes a model and the byte tokenizer as a Hugging Face directory.
+
+    ``T5ForConditionalGeneration.from_pretrained(out_dir)`` and
+    ``AutoTokenizer.from_pretrained(out_dir)`` load the result as is. Files are written
+    to a temporary sibling directory that is renamed at the end, so ``out_dir`` never
+    holds a partial export.
+
+    Args:
+        model: the model to export.
+        out_dir: the directory to create.
+        overwrite: replace ``out_dir`` if it exists and is not empty.
+
+    Returns:
+        The export directory.
+
+    Raises:
+        FileExistsError: when ``out_dir`` exists, is not empty and ``overwrite`` is False.
+    """
+    from tacgen.nn.tokenizer import ByteTokenizer
+
+    target = Path(out_dir)
+    occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    if occupied and not overwrite:
+        raise FileExistsError(f"export directory exists and is not empty: {target}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        model.save_pretrained(staging)
+        ByteTokenizer().save_pretrained(str(staging))
+        if target.exists():
+            # Move the old export aside first so the rename below cannot fail half-way.
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, old / target.name)
+            shutil.rmtree(old)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,164 @@
+"""``T5Module``: what the generator's and the retriever's LightningModules share.
+
+Both wrap one T5 backbone trained from scratch or fine-tuned, keep its config in their
+checkpoints, train with AdamW + warm-up + cosine, move frozen-dataclass batches themselves,
+and load for inference without a Trainer or network access.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import lightning as L
+import torch
+
+from tacgen.nn.architectures import Kind, build_model, model_from_config, t5_config
+from tacgen.nn.batch import TensorBatch
+from tacgen.nn.checkpoint import read_checkpoint
+from tacgen.nn.optim import configure_adamw
+
+M = TypeVar("M", bound="T5Module")
+
+
+@contextlib.contextmanager
+def eval_mode(module: torch.nn.Module) -> Iterator[None]:
+    """Eval mode (dropout off) for a block, then the module's previous mode again.
+
+    Args:
+        module: the module.
+    """
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
+
+
+@dataclass(frozen=True)
+class BackboneSpec:
+    """How a :class:`T5Module` subclass holds its T5 and stores it in checkpoints."""
+
+    kind: Kind
+    """``"seq2seq"`` or ``"encoder"``."""
+    attribute: str
+    """The attribute holding the backbone (``model``, ``encoder``)."""
+    config_key: str
+    """The checkpoint key holding the backbone's T5 config."""
+    noun: str
+    """What error messages call a checkpoint of this class (``generator``, ``retriever``)."""
+
+
+class T5Module(L.LightningModule):
+    """A LightningModule around one T5 backbone (subclasses set the class variables)."""
+
+    spec: ClassVar[BackboneSpec]
+    """What the subclass's backbone is and how checkpoints store it."""
+
+    def __init_subclass__(cls, *, spec: BackboneSpec | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if spec is not None:  # a subclass of a subclass keeps its parent's
+            cls.spec = spec
+
+    def build_backbone(self, model_name: str, model_config: dict[str, Any] | None) -> Any:
+        """The T5 that ``model_config`` (random weights) or else ``model_name`` names.
+
+        Args:
+            model_name: see :func:`tacgen.nn.architectures.build_model`.
+            model_config: a T5 config dict (checkpoints store it), or None.
+
+        Returns:
+            The model, in train mode.
+        """
+        kind = self.spec.kind
+        if model_config is not None:
+            return model_from_config(t5_config(model_config, "model_config", kind), kind)
+        return build_model(model_name, kind)
+
+    lr: float
+    warmup_steps: int
+    weight_decay: float
+
+    @property
+    def backbone(self) -> Any:
+        """The T5 model (a ``PreTrainedModel``)."""
+        return getattr(self, self.spec.attribute)
+
+    def on_fit_start(self) -> None:
+        # from_pretrained and load() leave eval mode, and Lightning >= 2.2 keeps whatever
+        # mode the module had; dropout must be on while training.
+        self.train()
+
+    def on_train_epoch_start(self) -> None:
+        # Again per epoch, in case a callback or hook switched to eval mode in between.
+        self.train()
+
+    def configure_optimizers(self) -> Any:
+        """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""
+        max_steps = self.trainer.max_steps if self._trainer is not None else None
+        return configure_adamw(
+            self.parameters(),
+            self.lr,
+            self.weight_decay,
+            self.warmup_steps,
+            max_steps,
+            self.device.type,
+        )
+
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
+        """Moves tacgen batches with their own ``to``: Lightning cannot rebuild frozen
+        dataclasses; anything else goes Lightning's way."""
+        if isinstance(batch, TensorBatch):
+            return batch.to(device)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        config = self.backbone.config.to_dict()
+        checkpoint[self.spec.config_key] = config
+        hparams = checkpoint.get("hyper_parameters")
+        if isinstance(hparams, dict):
+            # So that Lightning's own load_from_checkpoint rebuilds the backbone from the
+            # stored config too, instead of fetching model_name again.
+            hparams["model_config"] = config
+
+    @classmethod
+    def load(
+        cls: type[M],
+        path: str | os.PathLike[str],
+        device: str | torch.device = "cpu",
+        **overrides: Any,
+    ) -> M:
+        """Loads the module for inference, offline, in eval mode.
+
+        Args:
+            path: a Lightning ``.ckpt`` written by this class (the backbone is rebuilt from
+                the config stored in it), or a transformers directory (``save_pretrained``).
+            device: where to put the module.
+            **overrides: constructor arguments replacing the stored hyperparameters.
+
+        Returns:
+            The module, in eval mode, on ``device``.
+
+        Raises:
+            FileNotFoundError: when ``path`` does not exist.
+            CheckpointError: when ``path`` is not a checkpoint of this class.
+        """
+        source = Path(path).expanduser()
+        if source.is_dir():
+            module = cls(**{**overrides, "model_name": str(source)})
+        elif source.is_file():
+            hparams, state_dict = read_checkpoint(
+                source, cls.spec.config_key, cls.__init__, overrides, cls.__name__
+            )
+            module = cls(**hparams)
+            module.load_state_dict(state_dict)
+        else:
+            raise FileNotFoundError(f"{cls.spec.noun} checkpoint does not exist: {source}")
+        return module.to(device).eval()
