@@ -92,3 +92,13 @@ def test_core_and_data_do_not_import_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_public_names_resolve() -> None:
+    """Every name in ``tacgen.__all__`` (the stable API) imports from its module."""
+    import tacgen
+
+    for name in tacgen.__all__:
+        assert getattr(tacgen, name) is not None, name
+    with pytest.raises(AttributeError):
+        _ = tacgen.no_such_name  # type: ignore[attr-defined]

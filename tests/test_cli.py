@@ -363,6 +363,8 @@ def test_bad_input_files(
     one_error_line(capsys.readouterr().err, f"{bad}:2", "state")
     assert main(["generate", "--ckpt", ckpt, "--state", STATE, "--num-samples", "0"]) == 2
     one_error_line(capsys.readouterr().err, "--num-samples")
+    assert main(["generate", "--ckpt", ckpt, "--state", STATE, "--num-samples", "100000"]) == 2
+    one_error_line(capsys.readouterr().err, "--num-samples must be in [1, 512]")
 
 
 def test_missing_data_folder_during_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

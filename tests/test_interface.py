@@ -16,7 +16,9 @@ class EchoGenerator(TacticGenerator):
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
 
-    def generate_queries(self, queries: Sequence[Query], num_samples: int) -> list[Candidates]:
+    def generate_queries(
+        self, queries: Sequence[Query], num_samples: int, options: object = None
+    ) -> list[Candidates]:
         self.batches.append([q.state for q in queries])
         return [
             [(f"{q.state}|{q.file_path}|{q.full_name}|{q.position}", -1.0)] * num_samples

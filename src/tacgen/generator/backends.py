@@ -16,6 +16,7 @@ import torch
 
 from tacgen.core.errors import ConfigError
 from tacgen.generator.decoding import Candidates, decode_candidates
+from tacgen.generator.options import GenerationOptions
 from tacgen.nn.tokenizer import ByteTokenizer
 
 if TYPE_CHECKING:
@@ -34,12 +35,16 @@ class Backend(ABC):
         """Where the model runs (``"cpu"``, ``"cuda:0"``)."""
 
     @abstractmethod
-    def decode(self, inputs: Sequence[str], num_samples: int) -> list[Candidates]:
+    def decode(
+        self, inputs: Sequence[str], num_samples: int, options: GenerationOptions
+    ) -> list[Candidates]:
         """Ranked tactics for each input.
 
         Args:
             inputs: model input texts (premises, if any, then the state).
             num_samples: candidates searched for per input.
+            options: mode, sampling parameters and tactic prefix (filters are applied
+                above the backend).
 
         Returns:
             For each input, distinct tactics with log-probability scores, best first.
@@ -81,12 +86,15 @@ class TorchBackend(Backend):
         """The device of the model's parameters."""
         return str(next(self.model.parameters()).device)
 
-    def decode(self, inputs: Sequence[str], num_samples: int) -> list[Candidates]:
-        """Beam search with ``num_samples`` beams (see :func:`decode_candidates`).
+    def decode(
+        self, inputs: Sequence[str], num_samples: int, options: GenerationOptions
+    ) -> list[Candidates]:
+        """Beam search or sampling (see :func:`decode_candidates`).
 
         Args:
             inputs: model input texts.
-            num_samples: beams, and candidates before deduplication, per input.
+            num_samples: beams or samples, and candidates before deduplication, per input.
+            options: mode, sampling parameters and tactic prefix.
 
         Returns:
             For each input, distinct tactics with their scores, best first.
@@ -103,4 +111,5 @@ class TorchBackend(Backend):
             num_samples,
             self.max_output_length,
             self.length_penalty,
+            options,
         )

@@ -1,7 +1,10 @@
-"""Decoding: beam search through transformers' ``generate``, scored by sequence log-probability.
+"""Decoding: beam search and sampling through transformers' ``generate``.
 
 :func:`decode_candidates` is the one function that turns encoded inputs into ranked tactics;
-validation, prediction and every torch-backed generator call it.
+validation, prediction and every torch-backed generator call it. Plain beam search keeps
+``generate``'s own scores; sampling and tactic prefixes are rescored by one teacher-forced
+pass (:func:`sequence_log_probs`), so that every score means the same (see
+:mod:`tacgen.generator.options`).
 
 transformers 5 keeps beam search in core (``GenerationMixin._beam_search``). Its
 ``sequences_scores`` are the sum of the token log-probabilities of each finished
@@ -26,6 +29,8 @@ from tacgen.nn.tokenizer import ByteTokenizer
 
 if TYPE_CHECKING:
     from transformers import GenerationConfig, T5ForConditionalGeneration
+
+    from tacgen.generator.options import GenerationOptions
 
 _UNFINISHED = -1.0e8
 """transformers marks empty beam slots with a score of -1e9; anything below this is one."""
@@ -184,6 +189,141 @@ def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates
     return sorted(best.items(), key=lambda pair: pair[1], reverse=True)
 
 
+@contextlib.contextmanager
+def _seeded(seed: int | None, device: torch.device) -> Iterator[None]:
+    """Sampling with a fixed seed, leaving the global random state as it was."""
+    if seed is None:
+        yield
+        return
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def non_byte_tokens(vocab_size: int, eos_token_id: int = 1) -> list[int]:
+    """The ids no tactic is made of: pad, unk and ByT5's extra ids (every id but the 256
+    bytes and eos). Sampling never draws them: their text would vanish when decoded, and
+    the tactic shown would not be the one scored."""
+    return [i for i in (0, 1, 2) if i != eos_token_id] + list(range(259, vocab_size))
+
+
+def _search_config(
+    tokens: dict[str, int], num_samples: int, max_new_tokens: int, length_penalty: float,
+    options: GenerationOptions, vocab_size: int,
+) -> GenerationConfig:  # fmt: skip
+    from transformers import GenerationConfig
+
+    mode: dict[str, object]
+    if options.mode == "sample":
+        mode = {"do_sample": True, "temperature": options.temperature, "top_k": options.top_k}
+        mode["top_p"] = options.top_p
+        mode["suppress_tokens"] = non_byte_tokens(vocab_size, tokens["eos_token_id"])
+    else:
+        mode = {"do_sample": False, "num_beams": num_samples, "length_penalty": length_penalty}
+        mode["early_stopping"] = False
+    return GenerationConfig(
+        max_new_tokens=max_new_tokens,
+        num_return_sequences=num_samples,
+        return_dict_in_generate=True,
+        **tokens,
+        **mode,
+    )
+
+
+def sequence_log_probs(
+    model: T5ForConditionalGeneration,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    sequences: torch.Tensor,
+    length_penalty: float = 0.0,
+    eos_token_id: int = 1,
+    chunk: int = 64,
+) -> torch.Tensor:
+    """Teacher-forced scores of decoder outputs: the sum of token log-probabilities after the
+    start token, up to and including the first eos, divided by ``length ** length_penalty``.
+
+    Args:
+        model: the seq2seq model (eval mode, under ``inference_mode``).
+        input_ids: (batch, input_len) encoder input ids.
+        attention_mask: (batch, input_len) encoder attention mask.
+        sequences: (batch * n, out_len) outputs, n per input, starting with the start token.
+        length_penalty: the exponent of the length normalisation.
+        eos_token_id: the end-of-sequence id.
+        chunk: candidates scored per forward pass (bounds the memory of the logits).
+
+    Returns:
+        (batch * n,) float32 scores.
+    """
+    per_input = sequences.shape[0] // input_ids.shape[0]
+    hidden = model.get_encoder()(input_ids=input_ids, attention_mask=attention_mask)[0]
+    hidden = hidden.repeat_interleave(per_input, 0)  # (batch * n, input_len, d_model)
+    mask = attention_mask.repeat_interleave(per_input, 0)  # (batch * n, input_len)
+    targets = sequences[:, 1:]  # (batch * n, out_len - 1)
+    is_eos = (targets == eos_token_id).long()
+    after_eos = (is_eos.cumsum(-1) - is_eos) > 0  # (batch * n, out_len - 1)
+    parts = []
+    for lo in range(0, sequences.shape[0], chunk):
+        logits = model(
+            encoder_outputs=(hidden[lo : lo + chunk],),
+            attention_mask=mask[lo : lo + chunk],
+            decoder_input_ids=sequences[lo : lo + chunk, :-1],
+        ).logits  # (chunk, out_len - 1, vocab)
+        token = logits.float().log_softmax(-1).gather(-1, targets[lo : lo + chunk, :, None])
+        parts.append(token.squeeze(-1).masked_fill(after_eos[lo : lo + chunk], 0.0).sum(-1))
+    scores = torch.cat(parts)  # (batch * n,)
+    if length_penalty:
+        scores = scores / (~after_eos).sum(-1).float() ** length_penalty
+    return scores
+
+
+def search(
+    model: T5ForConditionalGeneration,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    num_samples: int,
+    max_new_tokens: int,
+    length_penalty: float,
+    options: GenerationOptions,
+    prefix_ids: Sequence[int] = (),
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Beam search or sampling, optionally from a decoder prefix, rescored teacher-forced.
+
+    Call it under ``torch.inference_mode()`` with the model in eval mode.
+
+    Args:
+        model: the seq2seq model.
+        input_ids: (batch, input_len) encoder input ids.
+        attention_mask: (batch, input_len) encoder attention mask.
+        num_samples: beams or samples per input.
+        max_new_tokens: the most tokens generated after the prefix, eos included.
+        length_penalty: see :func:`sequence_log_probs`.
+        options: the mode and sampling parameters (``seed`` makes samples repeatable).
+        prefix_ids: decoder tokens every output starts with (no eos).
+
+    Returns:
+        ``(sequences, scores)``: (batch, n, out_len) ids starting with the decoder start token
+        and the prefix, and (batch, n) float32 scores covering prefix and generated tokens.
+    """
+    batch = input_ids.shape[0]
+    with _plain_generation_config(model) as tokens:
+        vocab = model.config.vocab_size
+        config = _search_config(tokens, num_samples, max_new_tokens, length_penalty, options, vocab)
+        start = [tokens["decoder_start_token_id"], *prefix_ids]
+        decoder_input_ids = torch.tensor([start] * batch, device=input_ids.device)
+        with _seeded(options.seed, input_ids.device):
+            output = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                decoder_input_ids=decoder_input_ids,  # (batch, 1 + prefix)
+                generation_config=config,
+            )
+    sequences = output.sequences  # (batch * n, out_len)
+    eos = tokens["eos_token_id"]
+    scores = sequence_log_probs(model, input_ids, attention_mask, sequences, length_penalty, eos)
+    return sequences.view(batch, num_samples, -1), scores.view(batch, num_samples)
+
+
 def decode_candidates(
     model: T5ForConditionalGeneration,
     tokenizer: ByteTokenizer,
@@ -192,8 +332,10 @@ def decode_candidates(
     num_beams: int,
     max_output_length: int,
     length_penalty: float = 0.0,
+    options: GenerationOptions | None = None,
 ) -> list[Candidates]:
-    """Beam search from encoded inputs: decoded, unmarked, deduplicated, best first.
+    """Beam search (or sampling) from encoded inputs: decoded, unmarked, deduplicated, best
+    first.
 
     The model is put in eval mode for the search and given back in its previous mode.
 
@@ -202,17 +344,31 @@ def decode_candidates(
         tokenizer: the byte tokenizer (for decoding).
         input_ids: (batch, input_len) encoder input ids, on the model's device.
         attention_mask: (batch, input_len) encoder attention mask.
-        num_beams: beams, and candidates before deduplication, per input.
-        max_output_length: the most tokens generated per tactic, eos included.
+        num_beams: beams (or samples), and candidates before deduplication, per input.
+        max_output_length: the most tokens per tactic, a prefix and eos included.
         length_penalty: scores are ``log p / length ** length_penalty``.
+        options: mode, sampling parameters and tactic prefix; plain beam search when None.
 
     Returns:
         For each input, distinct tactics with their scores, best first.
     """
+    prefix_ids = tokenizer.encode(options.prefix)[:-1] if options and options.prefix else []
+    if len(prefix_ids) >= max_output_length:
+        raise UsageError(
+            f"the tactic prefix has {len(prefix_ids)} bytes; max_output_length is "
+            f"{max_output_length}"
+        )
     with eval_mode(model), torch.inference_mode():
-        sequences, scores = beam_search(
-            model, input_ids, attention_mask, num_beams, max_output_length, length_penalty
-        )  # (batch, beams, out_len), (batch, beams)
+        if options is None or (options.mode == "beam" and not prefix_ids):
+            sequences, scores = beam_search(
+                model, input_ids, attention_mask, num_beams, max_output_length, length_penalty
+            )  # (batch, beams, out_len), (batch, beams)
+        else:
+            new_tokens = max_output_length - len(prefix_ids)
+            sequences, scores = search(
+                model, input_ids, attention_mask, num_beams, new_tokens, length_penalty,
+                options, prefix_ids,
+            )  # fmt: skip
     eos = tokenizer.eos_token_id
     results: list[Candidates] = []
     for rows, row_scores in zip(sequences.tolist(), scores.tolist()):

@@ -8,6 +8,7 @@ an :class:`~tacgen.generator.inputs.InputBuilder` (retrieval, when a retriever i
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,12 @@ from tacgen.generator.backends import Backend, TorchBackend
 from tacgen.generator.decoding import Candidates
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
+from tacgen.generator.options import (
+    DEFAULT_OPTIONS,
+    GenerationOptions,
+    check_num_samples,
+    filter_candidates,
+)
 from tacgen.nn.architectures import build_model, model_from_config, t5_config
 from tacgen.nn.checkpoint import read_checkpoint
 from tacgen.nn.device import resolve_device
@@ -63,19 +70,28 @@ class InferenceGenerator(TacticGenerator):
         """The attached premise retriever, if any."""
         return self.inputs.retriever
 
-    def generate_queries(self, queries: Sequence[Query], num_samples: int) -> list[Candidates]:
+    def generate_queries(
+        self,
+        queries: Sequence[Query],
+        num_samples: int,
+        options: GenerationOptions | None = None,
+    ) -> list[Candidates]:
         """Suggests tactics for several queries (see :meth:`TacticGenerator.generate_queries`).
 
         Args:
             queries: the proof states and their theorems.
-            num_samples: candidates searched for per query.
+            num_samples: candidates searched for per query, at most ``MAX_NUM_SAMPLES``.
+            options: decoding mode, sampling, prefix and filters; beam search when None.
 
         Returns:
             For each query, distinct tactics with log-probability scores, best first.
         """
-        if num_samples < 1:
-            raise UsageError(f"num_samples must be >= 1, got {num_samples}")
-        return self.backend.decode(self.inputs.build(queries), num_samples)
+        check_num_samples(num_samples)
+        options = options or DEFAULT_OPTIONS
+        if not queries:
+            return []
+        ranked = self.backend.decode(self.inputs.build(queries), num_samples, options)
+        return [filter_candidates(c, q, options) for c, q in zip(ranked, queries)]
 
 
 def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:
@@ -105,20 +121,30 @@ def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:
     return model, {k: v for k, v in hparams.items() if k in _SETTINGS}
 
 
+BACKENDS = ("torch", "ct2")
+"""The decoding backends ``load_generator`` offers."""
+
+
 def load_generator(
     path: str | os.PathLike[str],
     device: str = "auto",
     retriever: Retriever | None = None,
+    backend: str = "torch",
+    compute_type: str | None = None,
     **options: Any,
 ) -> InferenceGenerator:
     """Loads a tactic generator for inference.
 
     Args:
         path: a Lightning ``.ckpt`` written by ``tacgen fit``, a directory written by
-            ``tacgen export``, or a ByT5 ``T5ForConditionalGeneration`` directory laid out
-            like ReProver's published generator.
+            ``tacgen export`` (``--format hf`` or ``ct2``), or a ByT5
+            ``T5ForConditionalGeneration`` directory laid out like ReProver's generator.
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda:1"``, ...
         retriever: a premise retriever to use (overrides ``retriever_ckpt``).
+        backend: ``"torch"`` (transformers) or ``"ct2"`` (CTranslate2; anything but a
+            CTranslate2 directory is converted once and cached by content hash).
+        compute_type: the ct2 backend's compute type (``int8`` by default on CPU,
+            ``int8_float16`` on CUDA; ``float16`` is refused for T5).
         **options: ``max_input_length``, ``max_output_length``, ``length_penalty``,
             ``num_retrieved``, ``keep_marks``, and ``retriever_ckpt`` /
             ``retriever_corpus`` / ``retriever_index`` to load a dense retriever
@@ -136,10 +162,25 @@ def load_generator(
     unknown = sorted(set(options) - set(_SETTINGS))
     if unknown:
         raise UsageError(f"unknown load_generator options {unknown}; known: {sorted(_SETTINGS)}")
+    if backend not in BACKENDS:
+        raise UsageError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if compute_type is not None and backend != "ct2":
+        raise UsageError("compute_type is an option of the ct2 backend")
     target = resolve_device(device)
-    model, stored = read_generator_source(Path(path).expanduser())
+    source = Path(path).expanduser()
+    if backend == "ct2":
+        decoder, stored = _ct2_backend(source, target, compute_type, options)
+    else:
+        model, stored = read_generator_source(source)
+        settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
+        model = model.to(target).eval().requires_grad_(False)
+        decoder = TorchBackend(
+            model,
+            settings["max_input_length"],
+            settings["max_output_length"],
+            settings["length_penalty"],
+        )
     settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
-    model = model.to(target).eval()
     if retriever is None and settings["retriever_ckpt"]:
         from tacgen.retrieval.loading import load_retriever
 
@@ -150,14 +191,31 @@ def load_generator(
             device=target,
             progress=True,
         )
-    backend = TorchBackend(
-        model,
+    inputs = InputBuilder(
+        settings["max_input_length"], settings["keep_marks"], settings["num_retrieved"], retriever
+    )
+    return InferenceGenerator(decoder, inputs)
+
+
+def _ct2_backend(
+    source: Path, device: str, compute_type: str | None, options: dict[str, Any]
+) -> tuple[Backend, dict[str, Any]]:
+    """The ct2 backend of a CTranslate2 directory (or of anything else, converted)."""
+    from tacgen.generator.ct2 import SETTINGS_FILE, CT2Backend, cached_ct2_dir, is_ct2_dir
+
+    if not source.exists():
+        raise FileNotFoundError(f"generator checkpoint does not exist: {source}")
+    model_dir = source if is_ct2_dir(source) else cached_ct2_dir(source)
+    stored_file = model_dir / SETTINGS_FILE
+    stored = json.loads(stored_file.read_text(encoding="utf-8")) if stored_file.is_file() else {}
+    stored = {k: v for k, v in stored.items() if k in _SETTINGS}
+    settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
+    backend = CT2Backend(
+        model_dir,
+        device,
+        compute_type,
         settings["max_input_length"],
         settings["max_output_length"],
         settings["length_penalty"],
     )
-    inputs = InputBuilder(
-        settings["max_input_length"], settings["keep_marks"], settings["num_retrieved"], retriever
-    )
-    model.requires_grad_(False)
-    return InferenceGenerator(backend, inputs)
+    return backend, stored

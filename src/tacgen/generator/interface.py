@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Position, Query, make_queries
 from tacgen.generator.decoding import Candidates
+from tacgen.generator.options import GenerationOptions
 
 __all__ = ["Candidates", "TacticGenerator", "generate_by_length"]
 
@@ -20,16 +21,24 @@ class TacticGenerator(ABC):
     """
 
     @abstractmethod
-    def generate_queries(self, queries: Sequence[Query], num_samples: int) -> list[Candidates]:
+    def generate_queries(
+        self,
+        queries: Sequence[Query],
+        num_samples: int,
+        options: GenerationOptions | None = None,
+    ) -> list[Candidates]:
         """Suggests tactics for several queries.
 
         Args:
             queries: the proof states and their theorems.
             num_samples: tactics asked for per query (fewer may come back after
-                deduplication).
+                deduplication and filtering); at most ``MAX_NUM_SAMPLES``.
+            options: decoding mode, sampling parameters, tactic prefix and filters
+                (:class:`GenerationOptions`); beam search when None.
 
         Returns:
-            For each query, distinct tactics with their scores, best first.
+            For each query, distinct tactics with their scores (log-probabilities), best
+            first.
         """
 
     def generate(
@@ -39,6 +48,7 @@ class TacticGenerator(ABC):
         theorem_full_name: str,
         theorem_pos: Position,
         num_samples: int,
+        options: GenerationOptions | None = None,
     ) -> Candidates:
         """Suggests tactics for one state.
 
@@ -49,12 +59,13 @@ class TacticGenerator(ABC):
             theorem_pos: the theorem's (line, column).
             num_samples: how many tactics to ask for (fewer may come back after
                 deduplication).
+            options: see :meth:`generate_queries`.
 
         Returns:
             Distinct tactics with their scores, best first.
         """
         query = Query(state, file_path, theorem_full_name, theorem_pos)
-        return self.generate_queries([query], num_samples)[0]
+        return self.generate_queries([query], num_samples, options)[0]
 
     def batch_generate(
         self,
@@ -63,6 +74,7 @@ class TacticGenerator(ABC):
         theorem_full_names: Sequence[str],
         theorem_positions: Sequence[Position],
         num_samples: int,
+        options: GenerationOptions | None = None,
     ) -> list[Candidates]:
         """Suggests tactics for several states; the lists give, per state, what
         :meth:`generate` takes.
@@ -73,12 +85,13 @@ class TacticGenerator(ABC):
             theorem_full_names: for each state, the theorem's full name.
             theorem_positions: for each state, the theorem's (line, column).
             num_samples: how many tactics to ask for per state.
+            options: see :meth:`generate_queries`.
 
         Returns:
             For each state, distinct tactics with their scores, best first.
         """
         queries = make_queries(states, file_paths, theorem_full_names, theorem_positions)
-        return self.generate_queries(queries, num_samples) if queries else []
+        return self.generate_queries(queries, num_samples, options) if queries else []
 
 
 def generate_by_length(
@@ -87,6 +100,7 @@ def generate_by_length(
     num_samples: int,
     batch_size: int,
     progress: bool = False,
+    options: GenerationOptions | None = None,
 ) -> list[Candidates]:
     """``generate_queries`` over many queries, in batches of similar length.
 
@@ -99,6 +113,7 @@ def generate_by_length(
         num_samples: tactics asked for per query.
         batch_size: queries per ``generate_queries`` call.
         progress: show a tqdm progress bar (when there is more than one query).
+        options: see :meth:`TacticGenerator.generate_queries`.
 
     Returns:
         For each query, in input order, distinct tactics with their scores, best first.
@@ -114,7 +129,7 @@ def generate_by_length(
     )
     for lo in range(0, len(order), batch_size):
         batch = order[lo : lo + batch_size]
-        ranked = generator.generate_queries([queries[i] for i in batch], num_samples)
+        ranked = generator.generate_queries([queries[i] for i in batch], num_samples, options)
         for i, candidates in zip(batch, ranked):
             results[i] = candidates
         bar.update(len(batch))

@@ -30,6 +30,7 @@ from tacgen.generator.inference import GENERATOR_SPEC, InferenceGenerator
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.metrics import TopkAccuracy
+from tacgen.generator.options import GenerationOptions
 from tacgen.nn.checkpoint import export_pretrained
 from tacgen.nn.module import T5Module
 from tacgen.nn.tokenizer import ByteTokenizer
@@ -267,18 +268,23 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         )
         return InferenceGenerator(backend, self.inputs)
 
-    def generate_queries(self, queries: Sequence[Query], num_samples: int) -> list[Candidates]:
-        """Suggests tactics with beam search (``num_samples`` beams); see
-        :meth:`InferenceGenerator.generate_queries`.
+    def generate_queries(
+        self,
+        queries: Sequence[Query],
+        num_samples: int,
+        options: GenerationOptions | None = None,
+    ) -> list[Candidates]:
+        """Suggests tactics; see :meth:`InferenceGenerator.generate_queries`.
 
         Args:
             queries: the proof states and their theorems.
-            num_samples: beams, and candidates before deduplication, per query.
+            num_samples: beams or samples per query.
+            options: decoding mode, sampling, prefix and filters; beam search when None.
 
         Returns:
             For each query, distinct tactics with log-probability scores, best first.
         """
-        return self.inference_generator().generate_queries(queries, num_samples)
+        return self.inference_generator().generate_queries(queries, num_samples, options)
 
     def export(self, out_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
         """Writes the model and tokenizer as a transformers directory (atomically).
