@@ -45,6 +45,8 @@ _EXPORTS = {
     "BM25Retriever": "tacgen.retrieval.bm25",
     "PremiseRetriever": "tacgen.retrieval.dense",
     "load_retriever": "tacgen.retrieval.loading",
+    "GenerationOptions": "tacgen.generator.options",
+    "RemoteGenerator": "tacgen.serving.remote",
 }
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "Corpus",
     "CorpusError",
     "Example",
+    "GenerationOptions",
     "GeneratorDataModule",
     "GeneratorDataset",
     "GeneratorItem",
@@ -64,6 +67,7 @@ __all__ = [
     "Premise",
     "PremiseRetriever",
     "Query",
+    "RemoteGenerator",
     "RetrievalAugmentedGenerator",
     "Retriever",
     "TacgenError",
@@ -97,11 +101,13 @@ if TYPE_CHECKING:
     from tacgen.generator.interface import TacticGenerator
     from tacgen.generator.metrics import TopkAccuracy
     from tacgen.generator.module import RetrievalAugmentedGenerator
+    from tacgen.generator.options import GenerationOptions
     from tacgen.nn.tokenizer import ByteTokenizer
     from tacgen.retrieval.bm25 import BM25Retriever
     from tacgen.retrieval.dense import PremiseRetriever
     from tacgen.retrieval.interface import Retriever
     from tacgen.retrieval.loading import load_retriever
+    from tacgen.serving.remote import RemoteGenerator
 
 
 def __getattr__(name: str) -> Any:

@@ -30,44 +30,29 @@ class Command:
     help: str
     """One line for ``tacgen --help``."""
     handler: str
-    """``module:function`` taking ``(name, args)`` and returning the exit status."""
+    """``module:function`` of ``tacgen.cli``, taking ``(name, args)``, returning the exit
+    status."""
 
     def load(self) -> Callable[[str, list[str]], int]:
         """The handler function (its module is imported only now)."""
         module, function = self.handler.split(":")
-        handler: Callable[[str, list[str]], int] = getattr(
-            importlib.import_module(module), function
-        )
+        imported = importlib.import_module(f"tacgen.cli.{module}")
+        handler: Callable[[str, list[str]], int] = getattr(imported, function)
         return handler
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("fit", "train the tactic generator (LightningCLI)", "tacgen.cli.lightning:generator"),
-    Command(
-        "validate", "loss and top-k accuracy on the val split", "tacgen.cli.lightning:generator"
-    ),
-    Command("test", "loss and top-k accuracy on the test split", "tacgen.cli.lightning:generator"),
-    Command(
-        "predict", "ranked tactics for every state of a split", "tacgen.cli.lightning:generator"
-    ),
-    Command("generate", "ranked tactics for proof states", "tacgen.cli.generate:generate"),
-    Command(
-        "export", "write a transformers directory from a checkpoint", "tacgen.cli.generate:export"
-    ),
-    Command("summary", "summarise a LeanDojo split folder or file", "tacgen.cli.summary:summary"),
-    Command(
-        "retriever",
-        "premise retriever: fit|validate|test|predict",
-        "tacgen.cli.retrieval:retriever",
-    ),
-    Command(
-        "index", "encode a corpus' premises into an embeddings file", "tacgen.cli.retrieval:index"
-    ),
-    Command(
-        "retrieve",
-        "the best accessible premises of one proof state",
-        "tacgen.cli.retrieval:retrieve",
-    ),
+    Command("fit", "train the tactic generator (LightningCLI)", "lightning:generator"),
+    Command("validate", "loss and top-k accuracy on the val split", "lightning:generator"),
+    Command("test", "loss and top-k accuracy on the test split", "lightning:generator"),
+    Command("predict", "ranked tactics for every state of a split", "lightning:generator"),
+    Command("generate", "ranked tactics for proof states", "generate:generate"),
+    Command("export", "write a transformers or CTranslate2 directory", "generate:export"),
+    Command("summary", "summarise a LeanDojo split folder or file", "summary:summary"),
+    Command("retriever", "premise retriever: fit|validate|test|predict", "retrieval:retriever"),
+    Command("index", "encode a corpus' premises into an embeddings file", "retrieval:index"),
+    Command("retrieve", "the best accessible premises of one proof state", "retrieval:retrieve"),
+    Command("serve", "serve a generator over HTTP (Lean Copilot's API)", "serve:serve"),
 )
 """Every command, in the order ``tacgen --help`` lists them."""
 

@@ -70,6 +70,9 @@ class InputBuilder:
     ) -> list[list[Premise]]:
         """The premises of each query, best first (none without a retriever).
 
+        A query without a ``file_path`` gets none: accessibility needs the theorem's file
+        (Lean Copilot's external API, for one, sends the state alone).
+
         Args:
             queries: the queries.
             device: where a module retriever should run (the generator's, in training);
@@ -79,16 +82,20 @@ class InputBuilder:
             For each query, its premises.
         """
         retriever = self.retriever
-        if retriever is None or not self.retrieves or not queries:
-            return [[] for _ in queries]
+        located = [i for i, q in enumerate(queries) if q.file_path]
+        premises: list[list[Premise]] = [[] for _ in queries]
+        if retriever is None or not self.retrieves or not located:
+            return premises
         if isinstance(retriever, torch.nn.Module):
             first = next(retriever.parameters(), None)
             if device is not None and first is not None and first.device != device:
                 retriever.to(device)
             retriever.eval()  # a caller may have switched it back to training mode
         with torch.no_grad():
-            rows = retriever.retrieve_queries(queries, self.num_retrieved)
-        return [[premise for premise, _ in row] for row in rows]
+            rows = retriever.retrieve_queries([queries[i] for i in located], self.num_retrieved)
+        for i, row in zip(located, rows):
+            premises[i] = [premise for premise, _ in row]
+        return premises
 
     def build(self, queries: Sequence[Query], device: torch.device | None = None) -> list[str]:
         """The model input of each query.

@@ -1,0 +1,1 @@
+"""Serving a tactic generator over HTTP: Lean Copilot's API, tacgen's own, and its client."""

@@ -1,0 +1,127 @@
+"""``create_app``: the FastAPI application behind ``tacgen serve``.
+
+Endpoints:
+
+* ``POST /generate`` and ``POST /encode``: Lean Copilot's external-model API
+  (``ExternalGenerator`` / ``ExternalEncoder``). ``score`` is a probability.
+* ``POST /v1/generate``: a JSON list of queries, answered by a list (one per query) of
+  ``{"tactic", "log_prob"}`` lists, best first; what :class:`RemoteGenerator` speaks.
+* ``GET /health``: the model, backend, device and batching settings.
+
+One model is served; Lean Copilot's ``name`` may be anything. Concurrent requests share
+decoding batches (:class:`~tacgen.serving.batcher.DynamicBatcher`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from tacgen.core.errors import TacgenError
+from tacgen.core.records import Query
+from tacgen.data.formatting import format_state
+from tacgen.generator.inference import InferenceGenerator
+from tacgen.generator.options import GenerationOptions
+from tacgen.serving.batcher import DynamicBatcher
+from tacgen.serving.schemas import (
+    CopilotEncodeRequest,
+    CopilotEncodeResponse,
+    CopilotGenerateRequest,
+    CopilotGenerateResponse,
+    CopilotOutput,
+    ScoredTactic,
+    TacticQuery,
+)
+
+MAX_QUERIES = 1024
+"""The most queries one ``/v1/generate`` request may carry."""
+
+
+def create_app(
+    generator: InferenceGenerator,
+    model_name: str,
+    num_samples: int = 32,
+    max_batch_size: int = 16,
+    max_wait_ms: float = 5.0,
+) -> Any:
+    """Builds the application.
+
+    Args:
+        generator: the loaded generator (its retriever, if any, also answers ``/encode``).
+        model_name: what ``/health`` reports (the checkpoint path).
+        num_samples: beams per Lean Copilot ``/generate`` request.
+        max_batch_size: the most queries decoded together.
+        max_wait_ms: how long a query waits for others to batch with.
+
+    Returns:
+        The FastAPI application.
+    """
+    from fastapi import Body, FastAPI, HTTPException
+    from fastapi.responses import JSONResponse
+
+    batcher = DynamicBatcher(generator, max_batch_size, max_wait_ms)
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        batcher.start()
+        yield
+        await batcher.stop()
+
+    app = FastAPI(title="tacgen", lifespan=lifespan)
+
+    @app.exception_handler(TacgenError)
+    async def input_error(request: Any, error: TacgenError) -> Any:
+        return JSONResponse(status_code=422, content={"detail": " ".join(str(error).split())})
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Any, error: Exception) -> Any:
+        detail = f"{type(error).__name__}: {error}"
+        return JSONResponse(status_code=500, content={"detail": detail})
+
+    @app.post("/generate", response_model=CopilotGenerateResponse)
+    async def generate(request: CopilotGenerateRequest) -> CopilotGenerateResponse:
+        options = GenerationOptions(prefix=request.prefix or "")
+        query = Query(format_state(request.input))
+        (ranked,) = await batcher.submit([query], num_samples, options)
+        outputs = [CopilotOutput(output=t, score=math.exp(s)) for t, s in ranked]
+        return CopilotGenerateResponse(outputs=outputs)
+
+    @app.post("/encode", response_model=CopilotEncodeResponse)
+    async def encode(request: CopilotEncodeRequest) -> CopilotEncodeResponse:
+        retriever = generator.retriever
+        if retriever is None or not hasattr(retriever, "encode_states"):
+            raise HTTPException(404, "no dense retriever is loaded (tacgen serve --retriever-ckpt)")
+        embedding = retriever.encode_states([format_state(request.input)])[0]
+        return CopilotEncodeResponse(outputs=embedding.tolist())
+
+    @app.post("/v1/generate", response_model=list[list[ScoredTactic]])
+    async def generate_v1(
+        queries: list[TacticQuery] = Body(..., min_length=1, max_length=MAX_QUERIES),  # noqa: B008
+    ) -> list[list[ScoredTactic]]:
+        results = await _submit_each(batcher, queries)
+        return [[ScoredTactic(tactic=t, log_prob=s) for t, s in ranked] for ranked in results]
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "model": model_name,
+            "backend": generator.backend.name,
+            "device": generator.backend.device,
+            "retriever": generator.retriever is not None,
+            "max_batch_size": max_batch_size,
+            "max_wait_ms": max_wait_ms,
+            "batches": batcher.batches,
+        }
+
+    return app
+
+
+async def _submit_each(batcher: DynamicBatcher, queries: list[TacticQuery]) -> list[Any]:
+    """The queries of one request, each with its own options, batched with everything else."""
+    import asyncio
+
+    jobs = [batcher.submit([q.query()], q.num_samples, q.options()) for q in queries]
+    return [ranked for (ranked,) in await asyncio.gather(*jobs)]
