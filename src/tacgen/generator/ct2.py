@@ -230,6 +230,8 @@ class CT2Backend(Backend):
             "device": kind,
             "device_index": int(index or 0),
             "compute_type": self.compute_type,
+            # CTranslate2's default is 4 threads whatever the machine has.
+            "intra_threads": min(os.cpu_count() or 1, 16),
         }
         self.translator = ctranslate2.Translator(**self._translator_options)
         vocabulary_file = Path(model_dir) / "shared_vocabulary.json"
