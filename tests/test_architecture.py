@@ -1,7 +1,8 @@
 """The layering the package promises: imports go one way, and the lower layers stay light.
 
-``core`` <- ``data`` <- ``nn`` <- {``generator``, ``retrieval``} <- ``serving`` <- ``cli``; the
-generator may use a retriever (through its interface), retrieval never imports the generator.
+``core`` <- ``data`` <- ``nn`` <- {``generator``, ``retrieval``} <- ``serving`` <- ``prover``
+<- ``cli``; the generator may use a retriever (through its interface), retrieval never
+imports the generator.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "tacgen"
-LAYERS = {"core": 0, "data": 1, "nn": 2, "generator": 3, "retrieval": 3, "serving": 4, "cli": 6}
+LAYERS = {
+    "core": 0,
+    "data": 1,
+    "nn": 2,
+    "generator": 3,
+    "retrieval": 3,
+    "serving": 4,
+    "prover": 5,
+    "cli": 6,
+}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.parent != PACKAGE)
 
 

@@ -53,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("index", "encode a corpus' premises into an embeddings file", "retrieval:index"),
     Command("retrieve", "the best accessible premises of one proof state", "retrieval:retrieve"),
     Command("serve", "serve a generator over HTTP (Lean Copilot's API)", "serve:serve"),
+    Command("prove", "best-first proof search over a split; Pass@1", "prove:prove"),
 )
 """Every command, in the order ``tacgen --help`` lists them."""
 

@@ -49,6 +49,8 @@ class FormatOptions:
     """Collapse whitespace runs in tactics into single spaces."""
     keep_provenances: bool = False
     """Keep each tactic's premise provenances as JSON (what retriever training needs)."""
+    keep_states_after: bool = False
+    """Keep each tactic's formatted ``state_after`` (what the replay environment needs)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class _Columns:
     states: list[str]
     tactics: list[str]
     provenances: list[str] | None
+    states_after: list[str] | None
 
 
 class _GuessedSpanError(Exception):
@@ -215,6 +218,10 @@ def _add_tactics(traced: list[Any], columns: _Columns, options: FormatOptions) -
         columns.states.append(format_state(state))  # type: ignore[arg-type]
     if columns.provenances is not None:
         columns.provenances.extend(_provenances_json(tactic) for tactic in traced)
+    if columns.states_after is not None:
+        for i, tactic in enumerate(traced):
+            after = _string(tactic, "state_after", f"traced_tactics[{i}].state_after")
+            columns.states_after.append(format_state(after))
 
 
 def _provenances_json(tactic: dict[str, Any]) -> str:
@@ -251,9 +258,10 @@ def _parse_range(job: _SplitJob, spans: list[list[int]], first: int) -> tuple[Ex
     error is still the file's: every earlier span parsed, so the spans so far are right.
     """
     buffer, path = job.buffer, job.path
-    columns = _Columns(
-        [], [], [], [], [], [], [], [], [], [] if job.options.keep_provenances else None
-    )
+    options = job.options
+    provenances: list[str] | None = [] if options.keep_provenances else None
+    states_after: list[str] | None = [] if options.keep_states_after else None
+    columns = _Columns([], [], [], [], [], [], [], [], [], provenances, states_after)
     skipped = 0
     gc_was_enabled = gc.isenabled()
     gc.disable()  # parsing creates no cycles; collections here cost about a third of the time
@@ -373,10 +381,13 @@ def _to_table(columns: _Columns) -> ExampleTable:
         tactic_indices=np.array(columns.tactic_indices, dtype=np.int64),
         states=StringColumn.from_strings(columns.states),
         tactics=StringColumn.from_strings(columns.tactics),
-        provenances=None
-        if columns.provenances is None
-        else StringColumn.from_strings(columns.provenances),
+        provenances=_optional_column(columns.provenances),
+        states_after=_optional_column(columns.states_after),
     )
+
+
+def _optional_column(strings: list[str] | None) -> StringColumn | None:
+    return None if strings is None else StringColumn.from_strings(strings)
 
 
 def read_split_bytes(path: str | Path) -> tuple[Path, bytes]:

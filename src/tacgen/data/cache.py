@@ -94,7 +94,8 @@ class SplitCache:
     def entry_dir(self, digest: str, options: FormatOptions) -> Path:
         """The folder of the entry for a content hash and format options."""
         flags = (options.keep_marks, options.normalize_tactics, options.keep_provenances)
-        tag = "m{:d}n{:d}p{:d}".format(*flags) + f"v{CACHE_VERSION}"
+        tag = "m{:d}n{:d}p{:d}".format(*flags) + "a" * options.keep_states_after
+        tag += f"v{CACHE_VERSION}"
         return self.directory / "splits" / f"{digest[:40]}-{tag}"
 
     def load(self, digest: str, options: FormatOptions) -> tuple[ExampleTable, LoadStats] | None:
@@ -102,7 +103,9 @@ class SplitCache:
         entry = self.entry_dir(digest, options)
         try:
             meta = json.loads((entry / "meta.json").read_text())
-            names = _STRING_COLUMNS + (("provenances",) if options.keep_provenances else ())
+            names = _STRING_COLUMNS + _optional_names(
+                options.keep_provenances, options.keep_states_after
+            )
             columns: dict[str, Any] = {n: _open_strings(entry, n) for n in names}
             for name in _ARRAY_COLUMNS:
                 columns[name] = np.load(entry / f"{name}.npy", mmap_mode="r")
@@ -119,9 +122,10 @@ class SplitCache:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=entry.parent))
         try:
-            for name in _STRING_COLUMNS + (
-                ("provenances",) if table.provenances is not None else ()
-            ):
+            optional = _optional_names(
+                table.provenances is not None, table.states_after is not None
+            )
+            for name in _STRING_COLUMNS + optional:
                 column: StringColumn = getattr(table, name)
                 (tmp / f"{name}.bin").write_bytes(column.data)
                 np.save(tmp / f"{name}.offsets.npy", np.asarray(column.offsets))
@@ -136,6 +140,10 @@ class SplitCache:
             # Another process won the race (the entry exists) or the disk is full:
             # either way the cache is an optimisation, never a reason to fail.
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _optional_names(provenances: bool, states_after: bool) -> tuple[str, ...]:
+    return ("provenances",) * provenances + ("states_after",) * states_after
 
 
 def _open_strings(entry: Path, name: str) -> StringColumn:

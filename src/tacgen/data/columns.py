@@ -109,6 +109,8 @@ class ExampleTable(Sequence[Example]):
     """Per example: the formatted tactic."""
     provenances: StringColumn | None = None
     """Per example: its tactic's premise provenances as a JSON list (``keep_provenances``)."""
+    states_after: StringColumn | None = None
+    """Per example: the formatted state after its tactic (``keep_states_after``)."""
 
     def __post_init__(self) -> None:
         theorems = len(self.full_names)
@@ -120,7 +122,7 @@ class ExampleTable(Sequence[Example]):
         if self.starts.shape != (theorems, 2):
             raise ValueError(f"starts has shape {self.starts.shape}, expected ({theorems}, 2)")
         examples = len(self.states)
-        for name in ("theorem_of", "tactic_indices", "tactics", "provenances"):
+        for name in ("theorem_of", "tactic_indices", "tactics", "provenances", "states_after"):
             if getattr(self, name) is None:
                 continue
             if len(getattr(self, name)) != examples:
@@ -191,7 +193,11 @@ def concat_tables(tables: Sequence[ExampleTable]) -> ExampleTable:
         tactic_indices=np.concatenate([t.tactic_indices for t in tables]),
         states=concat_columns([t.states for t in tables]),
         tactics=concat_columns([t.tactics for t in tables]),
-        provenances=None
-        if tables[0].provenances is None
-        else concat_columns([t.provenances for t in tables if t.provenances is not None]),
+        provenances=_concat_optional([t.provenances for t in tables]),
+        states_after=_concat_optional([t.states_after for t in tables]),
     )
+
+
+def _concat_optional(columns: Sequence[StringColumn | None]) -> StringColumn | None:
+    present = [c for c in columns if c is not None]
+    return concat_columns(present) if present and len(present) == len(columns) else None

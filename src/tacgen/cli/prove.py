@@ -1,0 +1,139 @@
+"""``tacgen prove``: best-first proof search over a split, Pass@1, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tacgen.cli import setup_torch
+from tacgen.cli.generate import add_decoding_arguments, options_from
+from tacgen.core.errors import UsageError
+from tacgen.generator.inference import BACKENDS
+
+logger = logging.getLogger("tacgen.prove")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tacgen prove",
+        description="Best-first proof search (ReProver's) for every theorem of a split, one "
+        "JSON line per theorem in --out, flushed as each ends; rerunning with the same --out "
+        "resumes. Prints Pass@1 (proved / attempted, env_error not attempted). --env replay "
+        "needs no Lean: it accepts the traced tactics only, so its Pass@1 is a lower bound.",
+    )
+    p.add_argument("--summary", type=Path, metavar="RESULTS", help="only summarise a results file")
+    p.add_argument(
+        "--data-path", help="a split file (random/test.json, tacgen:demo/random/test.json)"
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--ckpt", "--ckpt_path", dest="ckpt", help="a generator to load")
+    source.add_argument("--server", help="a tacgen serve URL to ask (http://127.0.0.1:23337)")
+    p.add_argument("--backend", choices=BACKENDS, default="torch", help="with --ckpt")
+    p.add_argument("--compute-type", help="ct2 compute type, with --backend ct2")
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
+    p.add_argument("--env", choices=("replay", "leandojo"), default="replay")
+    p.add_argument("--out", type=Path, help="results.jsonl (appended; done theorems skipped)")
+    p.add_argument("--num-sampled-tactics", type=int, default=64, help="candidates per node")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per theorem")
+    p.add_argument("--max-expansions", type=int, help="expanded nodes per theorem at most")
+    p.add_argument(
+        "--expansion-batch", type=int, default=1,
+        help="frontier nodes expanded per generator call (1: ReProver's order)",
+    )  # fmt: skip
+    p.add_argument("--workers", type=int, default=1, help="theorems searched at once")
+    p.add_argument("--ray-address", help="run the workers as Ray actors (auto, ray://..., local)")
+    p.add_argument("--theorems", nargs="+", metavar="NAME", help="only these theorems")
+    p.add_argument("--limit", type=int, help="at most this many theorems")
+    add_decoding_arguments(p)
+    return p
+
+
+def prove(name: str, argv: list[str]) -> int:
+    """``tacgen prove``."""
+    args = _parser().parse_args(argv)
+    from tacgen.prover.results import read_results, repair, summarize
+
+    if args.summary is not None:
+        if not args.summary.is_file():
+            raise FileNotFoundError(f"results file not found: {args.summary}")
+        print(summarize(read_results(args.summary)).line())
+        return 0
+    _check(args)
+    from tacgen.prover.results import ResultsWriter
+    from tacgen.prover.runner import Progress, make_environment
+    from tacgen.prover.search import SearchConfig
+    from tacgen.prover.theorems import load_theorems
+
+    theorems = load_theorems(args.data_path, args.theorems, args.limit)
+    keys = {t.key for t in theorems}
+    repair(args.out)  # a line cut by a kill: dropped, its theorem runs again
+    previous = [r for r in read_results(args.out) if _key(r) in keys]
+    done = {_key(r) for r in previous}
+    todo = [t for t in theorems if t.key not in done]
+    if previous:
+        logger.info("%s: %d of %d theorems already done", args.out, len(done), len(theorems))
+    config = SearchConfig(
+        args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
+        options_from(args),
+    )  # fmt: skip
+    make_environment(args.env, args.timeout)  # fails now, in one line, if it cannot work
+    writer = ResultsWriter(args.out, args.env)
+    progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
+    try:
+        _run(args, todo, config, writer, progress)
+    finally:
+        progress.close()
+        writer.close()
+    print(summarize(r for r in read_results(args.out) if _key(r) in keys).line())
+    return 0
+
+
+def _key(row: dict[str, Any]) -> tuple[Any, Any]:
+    return (row.get("file_path"), row.get("full_name"))
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.data_path is None or args.out is None:
+        raise UsageError("give --data-path SPLIT.json and --out results.jsonl (or --summary)")
+    if (args.ckpt is None) == (args.server is None):
+        raise UsageError("give exactly one of --ckpt PATH or --server URL")
+    if args.server is not None and (args.backend != "torch" or args.compute_type):
+        raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
+
+
+def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
+    if args.server is not None:
+        return {"server": args.server}
+    spec = {"path": args.ckpt, "device": args.device, "backend": args.backend}
+    return {**spec, "compute_type": args.compute_type}
+
+
+def _run(
+    args: argparse.Namespace, todo: list[Any], config: Any, writer: Any, progress: Any
+) -> None:
+    from tacgen.prover.runner import make_environment, prove_theorems, prove_with_ray
+
+    spec = _generator_spec(args)
+    if args.ray_address:
+        prove_with_ray(
+            todo, args.env, spec, config, writer, args.workers, args.ray_address, progress
+        )
+        return
+    if "server" in spec:
+        from tacgen.serving.remote import RemoteGenerator
+
+        generator: Any = RemoteGenerator(spec["server"])
+        generator.health()  # an unreachable server is one line now, not an error per theorem
+    else:
+        from tacgen.generator.inference import load_generator
+
+        setup_torch()
+        generator = load_generator(**spec)
+
+    def make_env() -> Any:
+        return make_environment(args.env, args.timeout)
+
+    prove_theorems(todo, make_env, generator, config, writer, args.workers, progress)

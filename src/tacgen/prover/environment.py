@@ -1,0 +1,112 @@
+"""The environment interface of proof search, and the theorems it proves.
+
+An environment starts a theorem, runs tactics on proof states and is closed after each
+theorem. A crash (or a theorem that cannot be started) raises :class:`EnvironmentCrash`,
+which search records as ``env_error``, never as a failed proof; a tactic that runs too
+long raises :class:`TacticTimeout`, recorded as an error on that edge.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from tacgen.core.errors import TacgenError
+from tacgen.core.records import Position
+
+
+class EnvironmentCrash(TacgenError):
+    """The environment crashed, hung, or could not start the theorem."""
+
+
+class TacticTimeout(TacgenError):
+    """One tactic ran past the environment's time limit."""
+
+
+@dataclass(frozen=True)
+class TracedStep:
+    """One traced tactic of a theorem, formatted as the generator sees it."""
+
+    state_before: str
+    """The formatted state the tactic ran on."""
+    tactic: str
+    """The formatted tactic, marks removed."""
+    state_after: str
+    """The formatted state after it (``no goals`` when it closed the proof)."""
+
+
+@dataclass(frozen=True)
+class Theorem:
+    """A theorem to prove: where it is, and its traced proof when the data has one."""
+
+    full_name: str
+    """Fully qualified name."""
+    file_path: str
+    """Lean file, relative to the repository."""
+    url: str
+    """Repository URL."""
+    commit: str
+    """Traced commit."""
+    start: Position
+    """(line, column) where the theorem starts."""
+    traced: tuple[TracedStep, ...] = ()
+    """Its traced tactics, in order (what the replay environment replays)."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(file_path, full_name): how results files name a theorem."""
+        return (self.file_path, self.full_name)
+
+
+@dataclass(frozen=True)
+class ProofState:
+    """A state of the proof, as text, with the environment's own handle to it."""
+
+    text: str
+    """The pretty-printed state (what the generator is asked about)."""
+    handle: Any = field(default=None, compare=False)
+    """The environment's object for it (LeanDojo's ``TacticState``)."""
+
+
+@dataclass(frozen=True)
+class ProofFinished:
+    """The tactic closed every goal."""
+
+
+@dataclass(frozen=True)
+class TacticFailed:
+    """The tactic did not apply (Lean's error message)."""
+
+    message: str
+
+
+Outcome = ProofState | ProofFinished | TacticFailed
+"""What running a tactic gives."""
+
+
+class Environment(ABC):
+    """Runs tactics on the proof states of one theorem at a time."""
+
+    name: str
+    """Short name (``replay``, ``leandojo``): results record it."""
+
+    @abstractmethod
+    def start(self, theorem: Theorem) -> ProofState:
+        """Opens a theorem and returns its initial state.
+
+        Raises:
+            EnvironmentCrash: when the theorem cannot be started.
+        """
+
+    @abstractmethod
+    def run_tactic(self, state: ProofState, tactic: str) -> Outcome:
+        """Runs a tactic on a state of the open theorem.
+
+        Raises:
+            TacticTimeout: when the tactic runs too long.
+            EnvironmentCrash: when the environment crashes.
+        """
+
+    def close(self) -> None:  # noqa: B027 - a no-op is right for environments without state
+        """Closes the open theorem (called after each theorem, whatever happened)."""

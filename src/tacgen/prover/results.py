@@ -1,0 +1,138 @@
+"""``results.jsonl``: one line per theorem, flushed as each ends, resumable after a kill.
+
+A file cut mid-line (a kill while writing) is repaired when it is opened again: the partial
+line is dropped, so that theorem runs again, and every complete line is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from tacgen.core.errors import UsageError
+from tacgen.prover.search import ProofResult
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("proved", "failed", "timeout", "env_error")
+
+
+def repair(path: Path) -> int:
+    """Drops a partial last line (no newline) from a results file.
+
+    Args:
+        path: the file (nothing happens when it does not exist).
+
+    Returns:
+        How many bytes were dropped.
+    """
+    if not path.is_file():
+        return 0
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        keep = data.rfind(b"\n") + 1
+        if keep == len(data):
+            return 0
+        handle.truncate(keep)
+        handle.flush()
+        os.fsync(handle.fileno())
+    logger.warning("%s: dropped a partial last line (%d bytes)", path, len(data) - keep)
+    return len(data) - keep
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """The results recorded in a file, in order.
+
+    Raises:
+        UsageError: naming the line, when a complete line is not a result.
+    """
+    rows: list[dict[str, Any]] = []
+    if not path.is_file():
+        return rows
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise UsageError(f"{path}:{number}: not a result line: {error}") from None
+            if not isinstance(row, dict) or row.get("status") not in STATUSES:
+                raise UsageError(f"{path}:{number}: not a result line (no valid status)")
+            rows.append(row)
+    return rows
+
+
+class ResultsWriter:
+    """Appends results, one JSON line each, flushed and synced before the next theorem."""
+
+    def __init__(self, path: Path, env: str) -> None:
+        """Opens (after :func:`repair`) a results file for appending.
+
+        Args:
+            path: the file.
+            env: the environment's name, recorded on every line.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repair(path)
+        self.env = env
+        self._handle: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def write(self, result: ProofResult) -> None:
+        """Appends one result durably."""
+        row = {**asdict(result), "proof": list(result.proof), "env": self.env}
+        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        """Closes the file."""
+        self._handle.close()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts of a results file and its Pass@1."""
+
+    counts: dict[str, int]
+    env: str
+
+    @property
+    def attempted(self) -> int:
+        """Theorems whose search ran (every status but ``env_error``)."""
+        return sum(n for status, n in self.counts.items() if status != "env_error")
+
+    @property
+    def pass_at_1(self) -> float:
+        """proved / attempted (0 when nothing was attempted)."""
+        return self.counts.get("proved", 0) / self.attempted if self.attempted else 0.0
+
+    def line(self) -> str:
+        """``Pass@1 (replay): proved/attempted = 0.500 (env_error: 0; ...)``."""
+        name = "Pass@1 (replay)" if self.env == "replay" else "Pass@1"
+        others = ", ".join(f"{s} {self.counts.get(s, 0)}" for s in STATUSES[1:])
+        return (
+            f"{name}: {self.counts.get('proved', 0)}/{self.attempted} = {self.pass_at_1:.3f} "
+            f"({others}; env_error not attempted)"
+        )
+
+
+def summarize(rows: Iterable[dict[str, Any]]) -> Summary:
+    """The summary of result rows (one environment's).
+
+    Args:
+        rows: results, as read by :func:`read_results`.
+
+    Returns:
+        The summary.
+    """
+    rows = list(rows)
+    envs = {row.get("env", "") for row in rows}
+    counts = Counter(row["status"] for row in rows)
+    return Summary(dict(counts), envs.pop() if len(envs) == 1 else "mixed")

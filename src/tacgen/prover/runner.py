@@ -1,0 +1,190 @@
+"""Running proof search over many theorems: one worker, N threads, or Ray actors.
+
+Results go to ``results.jsonl`` as each theorem ends (:class:`ResultsWriter`), so a rerun
+with the same file skips what is done.
+
+``workers > 1`` runs N worker threads in one process. They share one generator through
+:class:`~tacgen.serving.shared.SharedGenerator`, which decodes their concurrent expansions
+together: one model in memory (not N), and full batches for a GPU. Each thread has its own
+environment; LeanDojo runs Lean in a process of its own, and the replay environment is a
+dictionary lookup, so threads do not contend on the interpreter lock. With ``--server``
+the workers share a ``tacgen serve`` server instead (that server batches them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from tacgen.core.errors import UsageError
+from tacgen.generator.interface import TacticGenerator
+from tacgen.prover.environment import Environment, Theorem
+from tacgen.prover.results import STATUSES, ResultsWriter
+from tacgen.prover.search import ProofResult, SearchConfig, best_first_search
+
+ENVIRONMENTS = ("replay", "leandojo")
+
+
+def make_environment(name: str, timeout: float = 600.0) -> Environment:
+    """An environment by name.
+
+    Args:
+        name: ``"replay"`` or ``"leandojo"``.
+        timeout: LeanDojo's per-theorem limit.
+
+    Returns:
+        The environment.
+    """
+    if name == "replay":
+        from tacgen.prover.replay import ReplayEnvironment
+
+        return ReplayEnvironment()
+    if name == "leandojo":
+        from tacgen.prover.leandojo import LeanDojoEnvironment
+
+        return LeanDojoEnvironment(timeout=int(timeout))
+    raise UsageError(f"--env must be one of {ENVIRONMENTS}, got {name!r}")
+
+
+class Progress:
+    """A progress bar with live counts of each status."""
+
+    def __init__(self, total: int, done: Mapping[str, int], enabled: bool) -> None:
+        from tqdm import tqdm
+
+        self.counts = Counter(done)
+        self.bar = tqdm(total=total, desc="prove", unit="thm", disable=not enabled)
+        self._show()
+
+    def _show(self) -> None:
+        self.bar.set_postfix({s: self.counts.get(s, 0) for s in STATUSES}, refresh=False)
+
+    def add(self, result: ProofResult) -> None:
+        self.counts[result.status] += 1
+        self._show()
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _threaded(
+    theorems: list[Theorem],
+    make_env: Callable[[], Environment],
+    generator: TacticGenerator,
+    config: SearchConfig,
+    workers: int,
+) -> Iterator[ProofResult]:
+    local = threading.local()
+
+    def prove(theorem: Theorem) -> ProofResult:
+        if not hasattr(local, "env"):
+            local.env = make_env()
+        return best_first_search(theorem, local.env, generator, config)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tacgen-prove") as pool:
+        pending = iter(theorems)
+        running: set[Future[ProofResult]] = set()
+        try:
+            for theorem in pending:  # keep every worker busy, no more queued than that
+                running.add(pool.submit(prove, theorem))
+                if len(running) >= workers:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    yield from (f.result() for f in finished)
+            while running:
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                yield from (f.result() for f in finished)
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def prove_theorems(
+    theorems: Iterable[Theorem],
+    make_env: Callable[[], Environment],
+    generator: TacticGenerator,
+    config: SearchConfig,
+    writer: ResultsWriter,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> None:
+    """Searches every theorem, writing each result as it ends.
+
+    Args:
+        theorems: what to prove (already without the ones done).
+        make_env: makes an environment (one per worker).
+        generator: the tactic generator (shared by the workers).
+        config: the search budget.
+        writer: where results go.
+        workers: worker threads.
+        progress: the progress bar to update.
+
+    Raises:
+        GeneratorError: when the generator fails; results so far are kept.
+    """
+    theorems = list(theorems)
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {workers}")
+    shared = None
+    if workers > 1 and not _is_remote(generator):
+        from tacgen.serving.shared import SharedGenerator
+
+        generator = shared = SharedGenerator(
+            generator, max_batch_size=workers * config.expansion_batch
+        )
+    try:
+        results: Iterable[ProofResult]
+        if workers == 1:
+            env = make_env()
+            results = (best_first_search(t, env, generator, config) for t in theorems)
+        else:
+            results = _threaded(theorems, make_env, generator, config, workers)
+        for result in results:
+            writer.write(result)
+            if progress is not None:
+                progress.add(result)
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _is_remote(generator: TacticGenerator) -> bool:
+    from tacgen.serving.remote import RemoteGenerator
+
+    return isinstance(generator, RemoteGenerator)
+
+
+def prove_with_ray(
+    theorems: Iterable[Theorem],
+    env_name: str,
+    generator_spec: dict[str, Any],
+    config: SearchConfig,
+    writer: ResultsWriter,
+    workers: int,
+    address: str,
+    progress: Progress | None = None,
+) -> None:
+    """Searches the theorems with ``workers`` Ray actors; results come back as they end.
+
+    Args:
+        theorems: what to prove.
+        env_name: the environment each actor makes.
+        generator_spec: ``{"server": url}`` (the actors share a server) or the
+            ``load_generator`` arguments (``{"path": ..., "backend": ..., "device": ...}``;
+            each actor loads the model).
+        config: the search budget.
+        writer: where results go (written here, in the driver).
+        workers: actors.
+        address: the Ray cluster (``auto``, ``ray://host:port``), or ``local`` to start one
+            on this machine.
+        progress: the progress bar to update.
+    """
+    from tacgen.prover.ray_actors import run_on_ray
+
+    for result in run_on_ray(list(theorems), env_name, generator_spec, config, workers, address):
+        writer.write(result)
+        if progress is not None:
+            progress.add(result)

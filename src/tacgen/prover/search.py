@@ -1,0 +1,237 @@
+"""Best-first proof search, as ReProver runs it, with timings and honest statuses.
+
+A node is a proof state; its priority is the cumulative log-probability of the tactics
+leading to it. Expanding a node asks the generator for ``num_sampled_tactics`` candidates and
+runs them in score order: a tactic error is counted on the edge, a state already seen is
+not expanded again, a finished proof ends the search. The search also ends when the
+frontier is empty (``failed``), at the wall-clock timeout (``timeout``) or after
+``max_expansions`` (``failed``); an environment crash is ``env_error``, never a failure.
+
+With ``expansion_batch`` above 1, the best ``expansion_batch`` nodes of the frontier are
+expanded together, with one ``generate_queries`` call (a GPU or a shared server is used
+better). Their tactics are then run node by node, in priority order, so a proof found
+through the first node still wins; but the other nodes were chosen before the first one's
+children joined the frontier, so the order of expansion can differ from ReProver's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tacgen.core.errors import TacgenError
+from tacgen.core.records import Query
+from tacgen.data.formatting import format_state
+from tacgen.generator.interface import TacticGenerator
+from tacgen.generator.options import GenerationOptions, check_num_samples
+from tacgen.prover.environment import (
+    Environment,
+    EnvironmentCrash,
+    ProofFinished,
+    ProofState,
+    TacticFailed,
+    TacticTimeout,
+    Theorem,
+)
+
+Status = Literal["proved", "failed", "timeout", "env_error"]
+
+
+class GeneratorError(TacgenError):
+    """The tactic generator failed (a server down, a model that raised)."""
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """The search's budget and how it asks for tactics."""
+
+    num_sampled_tactics: int = 64
+    """Candidates asked for per expanded node (ReProver: 64)."""
+    timeout: float = 600.0
+    """Wall-clock seconds per theorem (ReProver: 600)."""
+    max_expansions: int | None = None
+    """Expanded nodes per theorem at most; no limit when None."""
+    expansion_batch: int = 1
+    """Frontier nodes expanded per generator call (1: ReProver's order)."""
+    options: GenerationOptions | None = None
+    """Decoding options (beam search when None)."""
+
+    def __post_init__(self) -> None:
+        check_num_samples(self.num_sampled_tactics)
+        if self.timeout <= 0 or self.expansion_batch < 1:
+            raise TacgenError("need timeout > 0 and expansion_batch >= 1")
+        if self.max_expansions is not None and self.max_expansions < 1:
+            raise TacgenError(f"max_expansions must be >= 1, got {self.max_expansions}")
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """What searching one theorem gave (one line of ``results.jsonl``)."""
+
+    full_name: str
+    file_path: str
+    status: Status
+    proof: tuple[str, ...]
+    """The tactics of the proof found, in order (empty unless proved)."""
+    expansions: int
+    seconds: float
+    generator_seconds: float
+    env_seconds: float
+    tactic_errors: int = 0
+    """Edges whose tactic failed."""
+    error: str | None = None
+    """What crashed, for ``env_error``."""
+
+
+@dataclass(order=True)
+class _Node:
+    priority: float
+    order: int
+    state: ProofState = field(compare=False)
+    log_prob: float = field(compare=False)
+    tactics: tuple[str, ...] = field(compare=False)
+
+
+@dataclass
+class _Clock:
+    start: float = field(default_factory=time.monotonic)
+    generator: float = 0.0
+    env: float = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+
+class _Search:
+    """One theorem's search (state shared by the helpers below)."""
+
+    def __init__(
+        self, theorem: Theorem, env: Environment, generator: TacticGenerator, config: SearchConfig
+    ) -> None:
+        self.theorem, self.env, self.generator, self.config = theorem, env, generator, config
+        self.clock = _Clock()
+        self.frontier: list[_Node] = []
+        self.seen: set[str] = set()
+        self.counter = itertools.count()
+        self.expansions = 0
+        self.tactic_errors = 0
+
+    def result(
+        self, status: Status, proof: tuple[str, ...] = (), error: str | None = None
+    ) -> ProofResult:
+        return ProofResult(
+            self.theorem.full_name,
+            self.theorem.file_path,
+            status,
+            proof,
+            self.expansions,
+            round(self.clock.elapsed(), 4),
+            round(self.clock.generator, 4),
+            round(self.clock.env, 4),
+            self.tactic_errors,
+            error,
+        )
+
+    def push(self, state: ProofState, log_prob: float, tactics: tuple[str, ...]) -> None:
+        self.seen.add(state.text)
+        node = _Node(-log_prob, next(self.counter), state, log_prob, tactics)
+        heapq.heappush(self.frontier, node)
+
+    def out_of_time(self) -> bool:
+        return self.clock.elapsed() >= self.config.timeout
+
+    def candidates(self, nodes: list[_Node]) -> list[list[tuple[str, float]]]:
+        theorem = self.theorem
+        queries = [
+            Query(format_state(n.state.text), theorem.file_path, theorem.full_name, theorem.start)
+            for n in nodes
+        ]
+        started = time.monotonic()
+        try:
+            return self.generator.generate_queries(
+                queries, self.config.num_sampled_tactics, self.config.options
+            )
+        except Exception as error:
+            raise GeneratorError(
+                f"the generator failed on {theorem.full_name}: {type(error).__name__}: {error}"
+            ) from error
+        finally:
+            self.clock.generator += time.monotonic() - started
+
+    def run(self, state: ProofState, tactic: str) -> ProofState | ProofFinished | TacticFailed:
+        started = time.monotonic()
+        try:
+            return self.env.run_tactic(state, tactic)
+        except TacticTimeout as error:
+            return TacticFailed(f"timeout: {error}")
+        finally:
+            self.clock.env += time.monotonic() - started
+
+    def expand(self, node: _Node, candidates: list[tuple[str, float]]) -> ProofResult | None:
+        for tactic, score in candidates:
+            if self.out_of_time():
+                return self.result("timeout")
+            outcome = self.run(node.state, tactic)
+            if isinstance(outcome, ProofFinished):
+                return self.result("proved", (*node.tactics, tactic))
+            if isinstance(outcome, TacticFailed):
+                self.tactic_errors += 1
+            elif outcome.text not in self.seen:
+                self.push(outcome, node.log_prob + score, (*node.tactics, tactic))
+        return None
+
+    def search(self) -> ProofResult:
+        config = self.config
+        while self.frontier:
+            if self.out_of_time():
+                return self.result("timeout")
+            if config.max_expansions is not None and self.expansions >= config.max_expansions:
+                return self.result("failed")
+            width = config.expansion_batch
+            if config.max_expansions is not None:
+                width = min(width, config.max_expansions - self.expansions)
+            nodes = [heapq.heappop(self.frontier) for _ in range(min(width, len(self.frontier)))]
+            ranked = self.candidates(nodes)
+            self.expansions += len(nodes)
+            for node, candidates in zip(nodes, ranked):
+                found = self.expand(node, candidates)
+                if found is not None:
+                    return found
+        return self.result("failed")
+
+
+def best_first_search(
+    theorem: Theorem, env: Environment, generator: TacticGenerator, config: SearchConfig
+) -> ProofResult:
+    """Searches for a proof of one theorem.
+
+    Args:
+        theorem: the theorem.
+        env: the environment (started here, closed at the end whatever happens).
+        generator: any tactic generator (local torch or ct2, or a remote server).
+        config: the budget and decoding options.
+
+    Returns:
+        The result: ``proved`` with the proof, ``failed``, ``timeout`` or ``env_error``.
+
+    Raises:
+        GeneratorError: when the generator fails (not the theorem's fault: the run stops).
+    """
+    search = _Search(theorem, env, generator, config)
+    try:
+        started = time.monotonic()
+        try:
+            root = env.start(theorem)
+        finally:
+            search.clock.env += time.monotonic() - started
+        search.push(root, 0.0, ())
+        return search.search()
+    except EnvironmentCrash as error:
+        return search.result("env_error", error=" ".join(str(error).split()) or "crash")
+    finally:
+        with contextlib.suppress(EnvironmentCrash):  # the result is decided already
+            env.close()

@@ -1,0 +1,169 @@
+"""``tacgen prove`` end to end under replay: Pass@1, resume after kill -9, workers, Ray,
+and the bad inputs that must give one line (or an env_error) without losing results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from model_fixtures import SMALL_CONFIG, collate
+from tacgen.cli import main
+from tacgen.generator.module import RetrievalAugmentedGenerator
+from tacgen.prover.theorems import load_theorems
+
+HERE = Path(__file__).resolve().parent
+TINY_TRAIN = HERE / "fixtures" / "tiny" / "train.json"
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A minuscule generator that memorised the tiny split's traced tactics."""
+    pairs = [(s.state_before, s.tactic) for t in load_theorems(TINY_TRAIN) for s in t.traced]
+    torch.manual_seed(0)
+    model = RetrievalAugmentedGenerator(
+        model_config=SMALL_CONFIG, lr=5e-3, warmup_steps=1, max_output_length=48, num_beams=2
+    )
+    trainer = L.Trainer(
+        max_steps=300,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(model, DataLoader(pairs, batch_size=4, shuffle=True, collate_fn=collate))
+    path = tmp_path_factory.mktemp("prove") / "gen.ckpt"
+    trainer.save_checkpoint(path)
+    yield path
+
+
+def prove(*argv: str) -> int:
+    return main(["prove", "--data-path", str(TINY_TRAIN), "--env", "replay", *argv])
+
+
+def rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_prove_replay_proves_and_reports_pass_at_1(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "results.jsonl"
+    assert prove("--ckpt", str(checkpoint), "--out", str(out), "--num-sampled-tactics", "8") == 0
+    results = rows(out)
+    names = [t.full_name for t in load_theorems(TINY_TRAIN)]
+    assert sorted(r["full_name"] for r in results) == sorted(names)
+    fields = {"full_name", "file_path", "status", "proof", "expansions", "seconds"}
+    assert all(fields | {"generator_seconds", "env_seconds"} <= set(r) for r in results)
+    proved = [r for r in results if r["status"] == "proved"]
+    assert proved, results  # the model memorised these proofs
+    assert all(r["proof"] and r["env"] == "replay" for r in proved)
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith(f"Pass@1 (replay): {len(proved)}/{len(results)} = ")
+    assert main(["prove", "--summary", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == line
+    # Rerunning with the same file proves nothing again.
+    assert prove("--ckpt", str(checkpoint), "--out", str(out)) == 0
+    assert len(rows(out)) == len(results)
+
+
+def test_workers_and_expansion_batch(checkpoint: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    common = ["--ckpt", str(checkpoint), "--num-sampled-tactics", "8", "--max-expansions", "20"]
+    assert prove(*common, "--out", str(one)) == 0
+    assert prove(*common, "--out", str(two), "--workers", "2", "--expansion-batch", "2") == 0
+    by_name = {r["full_name"]: r["status"] for r in rows(one)}
+    assert {r["full_name"]: r["status"] for r in rows(two)}.keys() == by_name.keys()
+
+
+def test_ray_local_cluster_with_two_workers(checkpoint: Path, tmp_path: Path) -> None:
+    pytest.importorskip("ray")
+    out = tmp_path / "ray.jsonl"
+    argv = ["--ckpt", str(checkpoint), "--device", "cpu", "--num-sampled-tactics", "8"]
+    assert prove(*argv, "--out", str(out), "--ray-address", "local", "--workers", "2") == 0
+    assert len(rows(out)) == len(load_theorems(TINY_TRAIN))
+    assert any(r["status"] == "proved" for r in rows(out))
+
+
+def test_resume_after_kill_repairs_a_cut_line(checkpoint: Path, tmp_path: Path) -> None:
+    """kill -9 mid-run, then a line cut in half: the rerun keeps every complete line, runs
+    the cut theorem and the rest, and each theorem ends up in the file exactly once."""
+    out = tmp_path / "results.jsonl"
+    command = [
+        sys.executable, "-m", "tacgen.cli", "prove", "--data-path", str(TINY_TRAIN),
+        "--env", "replay", "--ckpt", str(checkpoint), "--out", str(out),
+        "--num-sampled-tactics", "64", "--max-expansions", "200", "--device", "cpu",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (out.is_file() and out.read_text().count("\n")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    complete = rows(out)
+    assert complete, "no result was written before the kill"
+    with open(out, "a", encoding="utf-8") as handle:  # a line cut mid-write
+        handle.write('{"full_name": "Tiny.or_swap", "file_path": "Ti')
+    assert prove("--ckpt", str(checkpoint), "--out", str(out), "--num-sampled-tactics", "8") == 0
+    final = rows(out)
+    assert final[: len(complete)] == complete
+    assert sorted(r["full_name"] for r in final) == sorted(
+        t.full_name for t in load_theorems(TINY_TRAIN)
+    )
+
+
+def test_bad_inputs_are_one_line(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import one_error_line
+
+    out = tmp_path / "r.jsonl"
+    assert prove("--ckpt", str(checkpoint), "--out", str(out), "--theorems", "Nope.nothing") == 2
+    one_error_line(capsys.readouterr().err, "no theorem named Nope.nothing")
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps([{**json.loads(TINY_TRAIN.read_text())[2]}]))  # no tactics
+    assert (
+        main(["prove", "--data-path", str(empty), "--ckpt", str(checkpoint), "--out", str(out)])
+        == 2
+    )
+    one_error_line(capsys.readouterr().err, "has traced tactics")
+    from server_fixtures import free_port
+
+    server = f"http://127.0.0.1:{free_port()}"
+    assert prove("--server", server, "--out", str(out)) == 2
+    one_error_line(capsys.readouterr().err, "cannot reach the tactic server")
+    assert prove("--out", str(out)) == 2
+    one_error_line(capsys.readouterr().err, "exactly one of --ckpt PATH or --server URL")
+    assert main(["prove", "--summary", str(tmp_path / "none.jsonl")]) == 2
+    one_error_line(capsys.readouterr().err, "none.jsonl")
+
+
+def test_a_generator_that_raises_keeps_the_results(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    from test_cli import one_error_line
+
+    out = tmp_path / "r.jsonl"
+    assert prove("--ckpt", str(checkpoint), "--out", str(out), "--limit", "1") == 0
+    kept = rows(out)
+    import tacgen.generator.inference as inference
+
+    def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the GPU fell over")
+
+    monkeypatch.setattr(inference.InferenceGenerator, "generate_queries", broken)
+    capsys.readouterr()
+    assert prove("--ckpt", str(checkpoint), "--out", str(out)) == 2
+    one_error_line(capsys.readouterr().err, "the generator failed", "the GPU fell over")
+    assert rows(out) == kept
