@@ -8,14 +8,19 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tacgen.cli import setup_torch
+from tacgen.cli.common import (
+    add_ckpt_argument,
+    add_decoding_arguments,
+    add_model_arguments,
+    load_from_args,
+    options_from,
+)
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query, as_position
 from tacgen.data.jsonl import read_json_lines
 from tacgen.generator.ct2 import QUANTIZATIONS
 from tacgen.generator.decoding import Candidates
-from tacgen.generator.inference import BACKENDS
-from tacgen.generator.options import MAX_NUM_SAMPLES, GenerationOptions
+from tacgen.generator.options import MAX_NUM_SAMPLES
 
 
 def _generate_parser() -> argparse.ArgumentParser:
@@ -24,7 +29,7 @@ def _generate_parser() -> argparse.ArgumentParser:
         description="Ranked tactics (log-probability scores) for one proof state or a JSON "
         "Lines file of states.",
     )
-    add_ckpt_argument(p, "a .ckpt from tacgen fit, or an exported/ReProver-layout directory")
+    add_model_arguments(p, "a .ckpt from tacgen fit, or an exported/ReProver-layout directory")
     p.add_argument("--state", help="one proof state (use $'...' in bash for newlines)")
     p.add_argument(
         "--input", type=Path, help="JSON Lines of {state, file_path?, full_name?, position?}"
@@ -35,60 +40,9 @@ def _generate_parser() -> argparse.ArgumentParser:
         help=f"beams or samples per state (at most {MAX_NUM_SAMPLES})",
     )  # fmt: skip
     p.add_argument("--batch-size", type=int, default=8, help="states per decoding batch")
-    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
-    p.add_argument("--backend", choices=BACKENDS, default="torch", help="decoding backend")
-    p.add_argument(
-        "--compute-type", help="ct2: int8 (CPU default), int8_float32, int8_float16 (CUDA "
-        "default), bfloat16, float32",
-    )  # fmt: skip
     add_decoding_arguments(p)
-    p.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval on)")
-    p.add_argument(
-        "--retriever-index", help="its embeddings file from `tacgen index` (else re-encoded)"
-    )
-    p.add_argument(
-        "--retriever-corpus", help="the corpus.jsonl to retrieve from (default: the retriever's)"
-    )
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
-
-
-def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
-    """The :class:`GenerationOptions` flags (mode, sampling, prefix, filters)."""
-    group = parser.add_argument_group("decoding")
-    group.add_argument("--mode", choices=("beam", "sample"), default="beam")
-    group.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
-    group.add_argument("--top-k", type=int, default=0, help="sample among the k best (0: all)")
-    group.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
-    group.add_argument("--seed", type=int, help="sampling seed (same seed, same samples)")
-    group.add_argument("--prefix", default="", help="every tactic starts with this text")
-    group.add_argument(
-        "--ban", action="append", default=[], metavar="TACTIC",
-        help="remove candidates using this tactic (repeatable), e.g. --ban aesop",
-    )  # fmt: skip
-    group.add_argument(
-        "--exclude-theorem-name", action="store_true",
-        help="remove candidates that mention the theorem's own name",
-    )  # fmt: skip
-
-
-def options_from(args: argparse.Namespace) -> GenerationOptions:
-    """The :class:`GenerationOptions` of parsed :func:`add_decoding_arguments` flags."""
-    return GenerationOptions(
-        mode=args.mode,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        seed=args.seed,
-        prefix=args.prefix,
-        banned_tactics=frozenset(args.ban),
-        exclude_theorem_name=args.exclude_theorem_name,
-    )
-
-
-def add_ckpt_argument(parser: argparse.ArgumentParser, help: str) -> None:
-    """``--ckpt`` (alias ``--ckpt_path``, LightningCLI's name), required."""
-    parser.add_argument("--ckpt", "--ckpt_path", dest="ckpt", required=True, help=help)
 
 
 def read_queries(path: Path) -> list[Query]:
@@ -125,21 +79,9 @@ def generate(name: str, argv: list[str]) -> int:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     options = options_from(args)
-    if (args.retriever_index or args.retriever_corpus) and not args.retriever_ckpt:
-        raise UsageError("--retriever-index and --retriever-corpus need --retriever-ckpt")
-    from tacgen.generator.inference import load_generator
     from tacgen.generator.interface import generate_by_length
 
-    setup_torch()
-    generator = load_generator(
-        args.ckpt,
-        device=args.device,
-        backend=args.backend,
-        compute_type=args.compute_type,
-        retriever_ckpt=args.retriever_ckpt,
-        retriever_corpus=args.retriever_corpus,
-        retriever_index=args.retriever_index,
-    )
+    generator = load_from_args(args)
     queries = [Query(args.state)] if args.state is not None else read_queries(args.input)
     results = generate_by_length(
         generator, queries, args.num_samples, args.batch_size, progress=True, options=options

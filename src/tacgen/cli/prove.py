@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tacgen.cli import setup_torch
-from tacgen.cli.generate import add_decoding_arguments, options_from
+from tacgen.cli.common import add_decoding_arguments, options_from
 from tacgen.core.errors import UsageError
 from tacgen.generator.inference import BACKENDS
 

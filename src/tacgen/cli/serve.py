@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from tacgen.cli import setup_torch
-from tacgen.cli.generate import add_ckpt_argument
+from tacgen.cli.common import add_model_arguments, load_from_args
 from tacgen.core.errors import UsageError
-from tacgen.generator.inference import BACKENDS
 from tacgen.generator.options import MAX_NUM_SAMPLES
 
 logger = logging.getLogger("tacgen.serve")
@@ -21,10 +19,7 @@ def _parser() -> argparse.ArgumentParser:
         "(POST /generate, POST /encode), tacgen's POST /v1/generate (for RemoteGenerator and "
         "proof search) and GET /health. Concurrent requests share decoding batches.",
     )
-    add_ckpt_argument(p, "a .ckpt, an exported (hf or ct2) directory, or a ReProver-layout one")
-    p.add_argument("--backend", choices=BACKENDS, default="torch", help="decoding backend")
-    p.add_argument("--compute-type", help="ct2 compute type (int8 on CPU by default)")
-    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
+    add_model_arguments(p, "a .ckpt, an exported (hf or ct2) directory, or a ReProver-layout one")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     p.add_argument("--port", type=int, default=23337, help="port (Lean Copilot's default 23337)")
     p.add_argument(
@@ -34,9 +29,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-wait-ms", type=float, default=5.0, help="how long a query waits for a batch"
     )
-    p.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval, /encode)")
-    p.add_argument("--retriever-index", help="its embeddings file from `tacgen index`")
-    p.add_argument("--retriever-corpus", help="the corpus.jsonl to retrieve from")
     p.add_argument("--log-level", default="warning", help="uvicorn's log level")
     return p
 
@@ -53,19 +45,9 @@ def serve(name: str, argv: list[str]) -> int:
         raise UsageError(f"--port must be in [1, 65535], got {args.port}")
     import uvicorn
 
-    from tacgen.generator.inference import load_generator
     from tacgen.serving.app import create_app
 
-    setup_torch()
-    generator = load_generator(
-        args.ckpt,
-        device=args.device,
-        backend=args.backend,
-        compute_type=args.compute_type,
-        retriever_ckpt=args.retriever_ckpt,
-        retriever_corpus=args.retriever_corpus,
-        retriever_index=args.retriever_index,
-    )
+    generator = load_from_args(args)
     app = create_app(generator, args.ckpt, args.num_samples, args.max_batch_size, args.max_wait_ms)
     config = uvicorn.Config(
         app,

@@ -89,16 +89,8 @@ class TorchBackend(Backend):
     def decode(
         self, inputs: Sequence[str], num_samples: int, options: GenerationOptions
     ) -> list[Candidates]:
-        """Beam search or sampling (see :func:`decode_candidates`).
-
-        Args:
-            inputs: model input texts.
-            num_samples: beams or samples, and candidates before deduplication, per input.
-            options: mode, sampling parameters and tactic prefix.
-
-        Returns:
-            For each input, distinct tactics with their scores, best first.
-        """
+        """See :meth:`Backend.decode`: transformers' beam search or sampling
+        (:func:`decode_candidates`)."""
         if not inputs:
             return []
         ids, mask = self.tokenizer.batch_encode(inputs, self.max_input_length)  # (batch, len) x2

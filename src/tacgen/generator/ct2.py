@@ -255,16 +255,7 @@ class CT2Backend(Backend):
     def decode(
         self, inputs: Sequence[str], num_samples: int, options: GenerationOptions
     ) -> list[Candidates]:
-        """Beam search or sampling with CTranslate2.
-
-        Args:
-            inputs: model input texts.
-            num_samples: beams or samples, and candidates before deduplication, per input.
-            options: mode, sampling parameters and tactic prefix.
-
-        Returns:
-            For each input, distinct tactics with their scores, best first.
-        """
+        """See :meth:`Backend.decode`: beam search or sampling with CTranslate2."""
         if not inputs:
             return []
         sources = [self.tokens(text, self.max_input_length) for text in inputs]

@@ -76,16 +76,8 @@ class InferenceGenerator(TacticGenerator):
         num_samples: int,
         options: GenerationOptions | None = None,
     ) -> list[Candidates]:
-        """Suggests tactics for several queries (see :meth:`TacticGenerator.generate_queries`).
-
-        Args:
-            queries: the proof states and their theorems.
-            num_samples: candidates searched for per query, at most ``MAX_NUM_SAMPLES``.
-            options: decoding mode, sampling, prefix and filters; beam search when None.
-
-        Returns:
-            For each query, distinct tactics with log-probability scores, best first.
-        """
+        """See :meth:`TacticGenerator.generate_queries`: inputs built (retrieval), decoded
+        by the backend, then filtered."""
         check_num_samples(num_samples)
         options = options or DEFAULT_OPTIONS
         if not queries:

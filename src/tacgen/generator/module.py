@@ -274,16 +274,8 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         num_samples: int,
         options: GenerationOptions | None = None,
     ) -> list[Candidates]:
-        """Suggests tactics; see :meth:`InferenceGenerator.generate_queries`.
-
-        Args:
-            queries: the proof states and their theorems.
-            num_samples: beams or samples per query.
-            options: decoding mode, sampling, prefix and filters; beam search when None.
-
-        Returns:
-            For each query, distinct tactics with log-probability scores, best first.
-        """
+        """See :meth:`TacticGenerator.generate_queries`: this module's model and inputs
+        through :meth:`inference_generator`."""
         return self.inference_generator().generate_queries(queries, num_samples, options)
 
     def export(self, out_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from tacgen.core.errors import UsageError
@@ -58,6 +58,18 @@ class GenerationOptions:
             )
         if not isinstance(self.banned_tactics, frozenset):
             object.__setattr__(self, "banned_tactics", frozenset(self.banned_tactics))
+
+    @classmethod
+    def from_attributes(cls, source: object) -> GenerationOptions:
+        """The options named by attributes of ``source`` (parsed flags, an HTTP request).
+
+        Args:
+            source: any object with an attribute per field of this class.
+
+        Returns:
+            The options.
+        """
+        return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
     @property
     def filters(self) -> bool:

@@ -51,15 +51,7 @@ class RemoteGenerator(TacticGenerator):
         num_samples: int,
         options: GenerationOptions | None = None,
     ) -> list[Candidates]:
-        """Suggests tactics through the server (see :meth:`TacticGenerator.generate_queries`).
-
-        Args:
-            queries: the proof states and their theorems.
-            num_samples: candidates per query.
-            options: decoding mode, sampling, prefix and filters.
-
-        Returns:
-            For each query, distinct tactics with log-probability scores, best first.
+        """See :meth:`TacticGenerator.generate_queries`, answered by the server.
 
         Raises:
             UsageError: when the server refuses the request (422).

@@ -73,16 +73,7 @@ class TacticQuery(_Strict):
 
     def options(self) -> GenerationOptions:
         """The decoding options."""
-        return GenerationOptions(
-            mode=self.mode,
-            temperature=self.temperature,
-            top_k=self.top_k,
-            top_p=self.top_p,
-            seed=self.seed,
-            prefix=self.prefix,
-            banned_tactics=frozenset(self.banned_tactics),
-            exclude_theorem_name=self.exclude_theorem_name,
-        )
+        return GenerationOptions.from_attributes(self)
 
 
 class ScoredTactic(BaseModel):

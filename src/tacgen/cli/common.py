@@ -1,0 +1,76 @@
+"""Arguments and loading that several commands share (generate, serve, prove)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from tacgen.cli import setup_torch
+from tacgen.core.errors import UsageError
+from tacgen.generator.inference import BACKENDS
+from tacgen.generator.options import GenerationOptions
+
+
+def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
+    """The :class:`GenerationOptions` flags (mode, sampling, prefix, filters)."""
+    group = parser.add_argument_group("decoding")
+    group.add_argument("--mode", choices=("beam", "sample"), default="beam")
+    group.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+    group.add_argument("--top-k", type=int, default=0, help="sample among the k best (0: all)")
+    group.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")
+    group.add_argument("--seed", type=int, help="sampling seed (same seed, same samples)")
+    group.add_argument("--prefix", default="", help="every tactic starts with this text")
+    group.add_argument(
+        "--ban", action="append", default=[], metavar="TACTIC", dest="banned_tactics",
+        help="remove candidates using this tactic (repeatable), e.g. --ban aesop",
+    )  # fmt: skip
+    group.add_argument(
+        "--exclude-theorem-name", action="store_true",
+        help="remove candidates that mention the theorem's own name",
+    )  # fmt: skip
+
+
+def options_from(args: argparse.Namespace) -> GenerationOptions:
+    """The :class:`GenerationOptions` of parsed :func:`add_decoding_arguments` flags."""
+    return GenerationOptions.from_attributes(args)
+
+
+def add_ckpt_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--ckpt`` (alias ``--ckpt_path``, LightningCLI's name), required."""
+    parser.add_argument("--ckpt", "--ckpt_path", dest="ckpt", required=True, help=help)
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, ckpt_help: str) -> None:
+    """``--ckpt``, the backend and device, and the retriever flags of :func:`load_from_args`."""
+    add_ckpt_argument(parser, ckpt_help)
+    parser.add_argument("--backend", choices=BACKENDS, default="torch", help="decoding backend")
+    parser.add_argument(
+        "--compute-type", help="ct2: int8 (CPU default), int8_float32, int8_float16 (CUDA "
+        "default), bfloat16, float32",
+    )  # fmt: skip
+    parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
+    parser.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval on)")
+    parser.add_argument(
+        "--retriever-index", help="its embeddings file from `tacgen index` (else re-encoded)"
+    )
+    parser.add_argument(
+        "--retriever-corpus", help="the corpus.jsonl to retrieve from (default: the retriever's)"
+    )
+
+
+def load_from_args(args: argparse.Namespace) -> Any:
+    """The generator that :func:`add_model_arguments` flags name (``load_generator``)."""
+    if (args.retriever_index or args.retriever_corpus) and not args.retriever_ckpt:
+        raise UsageError("--retriever-index and --retriever-corpus need --retriever-ckpt")
+    from tacgen.generator.inference import load_generator
+
+    setup_torch()
+    return load_generator(
+        args.ckpt,
+        device=args.device,
+        backend=args.backend,
+        compute_type=args.compute_type,
+        retriever_ckpt=args.retriever_ckpt,
+        retriever_corpus=args.retriever_corpus,
+        retriever_index=args.retriever_index,
+    )
