@@ -205,6 +205,7 @@ class CT2Backend(Backend):
         max_input_length: int = 2300,
         max_output_length: int = 512,
         length_penalty: float = 0.0,
+        chunk_size: int = 16,
     ) -> None:
         """Loads a CTranslate2 model directory.
 
@@ -217,6 +218,8 @@ class CT2Backend(Backend):
                 same rule as the torch backend (CTranslate2's own 1024 cut is off).
             max_output_length: the most tokens per tactic, eos included.
             length_penalty: scores are ``log p / length ** length_penalty``.
+            chunk_size: inputs decoded together; a larger batch (the server's) is sorted
+                by length and decoded in chunks of this size (16 measured best on CPU).
         """
         import ctranslate2
 
@@ -241,6 +244,7 @@ class CT2Backend(Backend):
         self.max_input_length = max_input_length
         self.max_output_length = max_output_length
         self.length_penalty = length_penalty
+        self.chunk_size = chunk_size
 
     @property
     def device(self) -> str:
@@ -266,6 +270,9 @@ class CT2Backend(Backend):
             sources,
             target_prefix=[prefix] * len(sources) if prefix else None,
             max_input_length=0,
+            # CTranslate2 sorts a larger batch by length and decodes it in chunks: less
+            # padding, as generate_by_length does for the torch backend.
+            max_batch_size=self.chunk_size,
             **self._search_options(num_samples, options),
         )
         out = []
