@@ -161,18 +161,18 @@ def load_generator(
     target = resolve_device(device)
     source = Path(path).expanduser()
     if backend == "ct2":
-        decoder, stored = _ct2_backend(source, target, compute_type, options)
+        model_dir, stored = _ct2_source(source)
     else:
         model, stored = read_generator_source(source)
-        settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
-        model = model.to(target).eval().requires_grad_(False)
-        decoder = TorchBackend(
-            model,
-            settings["max_input_length"],
-            settings["max_output_length"],
-            settings["length_penalty"],
-        )
     settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
+    lengths = [settings[k] for k in ("max_input_length", "max_output_length", "length_penalty")]
+    decoder: Backend
+    if backend == "ct2":
+        from tacgen.generator.ct2 import CT2Backend
+
+        decoder = CT2Backend(model_dir, target, compute_type, *lengths)
+    else:
+        decoder = TorchBackend(model.to(target).eval().requires_grad_(False), *lengths)
     if retriever is None and settings["retriever_ckpt"]:
         from tacgen.retrieval.loading import load_retriever
 
@@ -189,25 +189,14 @@ def load_generator(
     return InferenceGenerator(decoder, inputs)
 
 
-def _ct2_backend(
-    source: Path, device: str, compute_type: str | None, options: dict[str, Any]
-) -> tuple[Backend, dict[str, Any]]:
-    """The ct2 backend of a CTranslate2 directory (or of anything else, converted)."""
-    from tacgen.generator.ct2 import SETTINGS_FILE, CT2Backend, cached_ct2_dir, is_ct2_dir
+def _ct2_source(source: Path) -> tuple[Path, dict[str, Any]]:
+    """A CTranslate2 directory for ``source`` (converted and cached unless it is one) and
+    the settings stored beside it."""
+    from tacgen.generator.ct2 import SETTINGS_FILE, cached_ct2_dir, is_ct2_dir
 
     if not source.exists():
         raise FileNotFoundError(f"generator checkpoint does not exist: {source}")
     model_dir = source if is_ct2_dir(source) else cached_ct2_dir(source)
     stored_file = model_dir / SETTINGS_FILE
     stored = json.loads(stored_file.read_text(encoding="utf-8")) if stored_file.is_file() else {}
-    stored = {k: v for k, v in stored.items() if k in _SETTINGS}
-    settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
-    backend = CT2Backend(
-        model_dir,
-        device,
-        compute_type,
-        settings["max_input_length"],
-        settings["max_output_length"],
-        settings["length_penalty"],
-    )
-    return backend, stored
+    return model_dir, {k: v for k, v in stored.items() if k in _SETTINGS}
