@@ -21,6 +21,14 @@ def map_file(path: str) -> bytes | mmap.mmap:
         return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
 
 
+def _checked(index: int, length: int) -> int:
+    """``index`` as a non-negative position (negative ones count from the end)."""
+    position = index + length if index < 0 else index
+    if not 0 <= position < length:
+        raise IndexError(index)
+    return position
+
+
 class StringColumn(Sequence[str]):
     """Strings stored as one UTF-8 buffer plus offsets, so millions cost two objects."""
 
@@ -78,11 +86,7 @@ class StringColumn(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
-        return self.raw(index).decode("utf-8")
+        return self.raw(_checked(index, len(self))).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -140,10 +144,7 @@ class ExampleTable(Sequence[Example]):
     def __getitem__(self, index: int | slice) -> Example | list[Example]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+        index = _checked(index, len(self))
         theorem = int(self.theorem_of[index])
         return Example(
             url=self.urls[theorem],

@@ -292,9 +292,7 @@ def search(
     Call it under ``torch.inference_mode()`` with the model in eval mode.
 
     Args:
-        model: the seq2seq model.
-        input_ids: (batch, input_len) encoder input ids.
-        attention_mask: (batch, input_len) encoder attention mask.
+        model, input_ids, attention_mask: as for :func:`beam_search`.
         num_samples: beams or samples per input.
         max_new_tokens: the most tokens generated after the prefix, eos included.
         length_penalty: see :func:`sequence_log_probs`.

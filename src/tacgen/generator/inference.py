@@ -71,10 +71,7 @@ class InferenceGenerator(TacticGenerator):
         return self.inputs.retriever
 
     def generate_queries(
-        self,
-        queries: Sequence[Query],
-        num_samples: int,
-        options: GenerationOptions | None = None,
+        self, queries: Sequence[Query], num_samples: int, options: GenerationOptions | None = None
     ) -> list[Candidates]:
         """See :meth:`TacticGenerator.generate_queries`: inputs built (retrieval), decoded
         by the backend, then filtered."""

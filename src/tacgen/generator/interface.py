@@ -22,10 +22,7 @@ class TacticGenerator(ABC):
 
     @abstractmethod
     def generate_queries(
-        self,
-        queries: Sequence[Query],
-        num_samples: int,
-        options: GenerationOptions | None = None,
+        self, queries: Sequence[Query], num_samples: int, options: GenerationOptions | None = None
     ) -> list[Candidates]:
         """Suggests tactics for several queries.
 

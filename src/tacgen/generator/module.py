@@ -269,10 +269,7 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         return InferenceGenerator(backend, self.inputs)
 
     def generate_queries(
-        self,
-        queries: Sequence[Query],
-        num_samples: int,
-        options: GenerationOptions | None = None,
+        self, queries: Sequence[Query], num_samples: int, options: GenerationOptions | None = None
     ) -> list[Candidates]:
         """See :meth:`TacticGenerator.generate_queries`: this module's model and inputs
         through :meth:`inference_generator`."""

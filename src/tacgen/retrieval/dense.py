@@ -223,16 +223,7 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     def encode_premises(
         self, premises: Sequence[Premise], batch_size: int, progress: bool = False
     ) -> torch.Tensor:
-        """Encodes premises (their :meth:`Premise.serialize`) in eval mode.
-
-        Args:
-            premises: the premises.
-            batch_size: premises per forward pass.
-            progress: show a tqdm progress bar.
-
-        Returns:
-            (premises, dim) float32 embeddings in the order of ``premises``.
-        """
+        """:meth:`encode_texts` of the premises' :meth:`Premise.serialize` texts."""
         return self.encode_texts([p.serialize() for p in premises], batch_size, progress)
 
     def encode_texts(

@@ -46,10 +46,7 @@ class RemoteGenerator(TacticGenerator):
         return result
 
     def generate_queries(
-        self,
-        queries: Sequence[Query],
-        num_samples: int,
-        options: GenerationOptions | None = None,
+        self, queries: Sequence[Query], num_samples: int, options: GenerationOptions | None = None
     ) -> list[Candidates]:
         """See :meth:`TacticGenerator.generate_queries`, answered by the server.
 

@@ -41,10 +41,7 @@ class SharedGenerator(TacticGenerator):
         self.batcher.start()
 
     def generate_queries(
-        self,
-        queries: Sequence[Query],
-        num_samples: int,
-        options: GenerationOptions | None = None,
+        self, queries: Sequence[Query], num_samples: int, options: GenerationOptions | None = None
     ) -> list[Candidates]:
         """See :meth:`TacticGenerator.generate_queries`; safe to call from any thread."""
         coroutine = self.batcher.submit(list(queries), num_samples, options or DEFAULT_OPTIONS)
