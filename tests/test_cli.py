@@ -499,3 +499,17 @@ def test_a_bug_in_a_subprocess_exits_non_zero_with_a_traceback() -> None:
     assert result.returncode == 1, result.stderr
     assert "Traceback" in result.stderr and "KeyError: 'internal'" in result.stderr
     assert "tacgen: error" not in result.stderr
+
+
+def test_last_checkpoint_for_any_max_steps(tmp_path: Path) -> None:
+    """A run that stops between validations (or never validates) still leaves last.ckpt,
+    holding its final step: saved every 3 steps (tiny.yaml) and at the end."""
+    for steps in (2, 5):
+        root = tmp_path / str(steps)
+        argv = ["fit", *TINY_ARGS, "--trainer.max_steps", str(steps)]
+        argv += ["--trainer.limit_val_batches", "0", "--trainer.default_root_dir", str(root)]
+        argv += ["--trainer.callbacks.init_args.dirpath", str(root / "ckpt")]
+        assert main(argv) == 0
+        last = root / "ckpt" / "last.ckpt"
+        assert torch.load(last, weights_only=False)["global_step"] == steps
+        assert not list(last.parent.glob(".*partial"))

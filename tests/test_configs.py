@@ -117,19 +117,15 @@ def test_leandojo4_recipe_is_reprovers(path: Path, capsys: pytest.CaptureFixture
     assert trainer["gradient_clip_val"] == pytest.approx(1.0)
     assert trainer["max_steps"] == 500000
     assert trainer["logger"]["class_path"] == "lightning.pytorch.loggers.TensorBoardLogger"
-    checkpoints = [
-        cb["init_args"]
-        for cb in trainer["callbacks"]
-        if cb["class_path"].endswith("ModelCheckpoint")
-    ]
-    assert len(checkpoints) == 2
-    best, last = checkpoints
+    callbacks = {cb["class_path"]: cb["init_args"] for cb in trainer["callbacks"]}
+    best = callbacks["lightning.pytorch.callbacks.ModelCheckpoint"]
     assert best["monitor"] == "top1_acc_val"
     assert best["mode"] == "max"
-    # last.ckpt from its own unmonitored callback: Lightning 2.6's save_last=True rewrites
-    # it only when the monitored metric improves, which would leave stale weights behind.
-    assert last["monitor"] is None and last["filename"] == "last"
-    assert last["enable_version_counter"] is False
+    # last.ckpt from its own callback, on a step schedule of its own: Lightning 2.6's
+    # save_last=True rewrites it only when the monitored metric improves, and only when
+    # validation runs.
+    last = callbacks["tacgen.nn.checkpointing.LastCheckpoint"]
+    assert last["every_n_train_steps"] == 3000
     split = path.stem.removeprefix("leandojo4-")
     assert Path(data["data_path"]).name == split.replace("-", "_")
 
