@@ -513,3 +513,14 @@ def test_last_checkpoint_for_any_max_steps(tmp_path: Path) -> None:
         last = root / "ckpt" / "last.ckpt"
         assert torch.load(last, weights_only=False)["global_step"] == steps
         assert not list(last.parent.glob(".*partial"))
+
+
+def test_invalid_yaml_config_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  lr: [1, 2\ntrainer: x\n", encoding="utf-8")
+    assert main(["fit", "--config", str(bad)]) == 2
+    one_error_line(capsys.readouterr().err, f"{bad}:3:8: invalid YAML")
+    assert main(["retriever", "fit", "-c", str(tmp_path / "missing.yaml")]) == 2
+    one_error_line(capsys.readouterr().err, "config file not found", "missing.yaml")

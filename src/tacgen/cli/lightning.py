@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tacgen.cli import setup_torch
-from tacgen.core.errors import UsageError
+from tacgen.core.errors import ConfigError, UsageError
 from tacgen.core.paths import DEMO_PREFIX
 
 _NO_CHECKPOINT_VALUES = ("last", "best", "hpc", "registry", "null")
@@ -35,6 +35,29 @@ def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
             value = arg.split("=", 1)[1]
         if value and value not in _NO_CHECKPOINT_VALUES:
             check_checkpoint_file(Path(value))
+
+
+def _check_config_files(argv: Sequence[str]) -> None:
+    """Refuses a ``--config`` file that is missing or not YAML, in one line naming the place
+    (jsonargparse would print its usage and a parser dump naming ``<unicode string>``)."""
+    import yaml
+
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg in ("--config", "-c") and i + 1 < len(argv) else None
+        if arg.startswith("--config="):
+            value = arg.split("=", 1)[1]
+        if value is None:
+            continue
+        path = Path(value)
+        if not path.is_file():
+            raise FileNotFoundError(f"config file not found: {path}")
+        try:
+            yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            problem = getattr(error, "problem", None) or "not valid YAML"
+            raise ConfigError(f"{where}: invalid YAML: {problem}") from None
 
 
 def _absolute_corpus(path: str | None) -> str | None:
@@ -106,6 +129,7 @@ def _retriever_cli_class() -> type:
 def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -> None:
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
+    _check_config_files(argv)
     _check_ckpt_path_argument(argv)
     setup_torch()
     # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
