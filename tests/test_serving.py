@@ -193,3 +193,33 @@ def test_unreachable_server_is_one_clear_error() -> None:
     remote = RemoteGenerator(f"http://127.0.0.1:{free_port()}", timeout=5)
     with pytest.raises(ServerError, match="cannot reach the tactic server"):
         remote.generate(STATES[0], "", "", (0, 0), 2)
+
+
+def test_encode_with_a_dense_retriever(checkpoint: Path, tmp_path: Path) -> None:
+    """/encode answers the retriever's embedding of the input (Lean Copilot's encoder API)."""
+    import torch
+
+    from tacgen.retrieval.dense import PremiseRetriever
+    from test_retrieval_datamodule import write_synthetic
+
+    corpus, _ = write_synthetic(tmp_path)
+    minuscule = Path(__file__).resolve().parent / "fixtures" / "configs" / "minuscule_t5.json"
+    torch.manual_seed(0)
+    retriever = PremiseRetriever(str(minuscule), corpus_path=str(corpus))
+    ckpt = tmp_path / "retriever.ckpt"
+    torch.save(
+        {
+            "state_dict": retriever.state_dict(),
+            "hyper_parameters": dict(retriever.hparams),
+            "t5_encoder_config": retriever.encoder.config.to_dict(),
+        },
+        ckpt,
+    )
+    expected = retriever.eval().encode_states(["⊢ True"])[0].tolist()
+    with running_server(checkpoint, "--retriever-ckpt", str(ckpt)) as (url, _):
+        status, answer = request(url + "/encode", {"name": "m", "input": "⊢ True"})
+        assert status == 200 and answer["outputs"] == pytest.approx(expected, abs=1e-5)
+        # Lean Copilot's queries carry no file: no premises, still answered.
+        status, answer = request(url + "/generate", {"name": "m", "input": "⊢ True"})
+        assert status == 200 and answer["outputs"]
+        assert request(url + "/health", method="GET")[1]["retriever"] is True
