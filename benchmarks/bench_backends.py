@@ -37,34 +37,10 @@ from pathlib import Path
 
 import torch
 
+from bench_generation import plain_generate  # the same straightforward way
+
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("TACGEN_DATA_DIR", REPO.parent / "shared" / "data"))
-
-
-def plain_generate(model, states: list[str], args: argparse.Namespace) -> list[str]:
-    """ByT5Tokenizer and ``generate`` in the given order; the best beam of each state."""
-    from transformers import ByT5Tokenizer
-
-    tokenizer = ByT5Tokenizer()
-    best = []
-    for lo in range(0, len(states), args.batch_size):
-        inputs = tokenizer(
-            states[lo : lo + args.batch_size],
-            padding="longest",
-            truncation=True,
-            max_length=args.max_input_length,
-            return_tensors="pt",
-        )
-        out = model.generate(
-            **inputs,
-            num_beams=args.num_samples,
-            num_return_sequences=args.num_samples,
-            max_new_tokens=args.max_output_length,
-            length_penalty=0.0,
-            do_sample=False,
-        )
-        best += tokenizer.batch_decode(out, skip_special_tokens=True)[:: args.num_samples]
-    return best
 
 
 def tacgen_generate(generator, states: list[str], args: argparse.Namespace) -> list[tuple]:

@@ -62,22 +62,13 @@ def make_example(state: str, tactic: str, index: int = 0) -> Example:
 
 
 def collate(pairs: Sequence[tuple[str, str]], max_length: int = 256) -> Batch:
-    """Tokenizes (state, tactic) pairs into a Batch (target padding -100)."""
-    tokenizer = ByteTokenizer()
-    states = [s for s, _ in pairs]
-    tactics = [t for _, t in pairs]
-    state_ids, state_mask = tokenizer.batch_encode(states, max_length)
-    tactic_ids, tactic_mask = tokenizer.batch_encode(tactics, max_length)
-    tactic_ids = tactic_ids.masked_fill(tactic_mask == 0, -100)  # (batch, out_len)
-    return Batch(
-        state=tuple(states),
-        tactic=tuple(tactics),
-        state_ids=state_ids,
-        state_mask=state_mask,
-        tactic_ids=tactic_ids,
-        tactic_mask=tactic_mask,
-        examples=tuple(make_example(s, t, i) for i, (s, t) in enumerate(pairs)),
-    )
+    """Tokenizes (state, tactic) pairs into a Batch (target padding -100), as the dataset
+    collates its items."""
+    from tacgen.generator.batch import GeneratorItem
+    from tacgen.generator.dataset import collate_items
+
+    items = [GeneratorItem(make_example(s, t, i), s, t) for i, (s, t) in enumerate(pairs)]
+    return collate_items(items, ByteTokenizer(), max_length, max_length)
 
 
 def loader(pairs: Sequence[tuple[str, str]] = PAIRS, batch_size: int = 3) -> DataLoader[Any]:
@@ -128,3 +119,43 @@ def read_csv_metrics(save_dir: Path) -> dict[str, float]:
         for row in csv.DictReader(handle):
             values.update({k: float(v) for k, v in row.items() if v not in ("", None)})
     return values
+
+
+def train_checkpoint(
+    path: Path,
+    pairs: Sequence[tuple[str, str]] | None = None,
+    steps: int = 150,
+    lr: float = 3e-3,
+    max_output_length: int = 24,
+) -> Path:
+    """A minuscule generator trained briefly on (state, tactic) pairs, saved at ``path``.
+
+    The default pairs are :data:`PAIRS` without premise marks: candidates come out unmarked,
+    so their scores can be compared with a teacher-forced pass over the same text.
+    """
+    import lightning as L
+
+    from tacgen.data.formatting import remove_marks
+    from tacgen.generator.module import RetrievalAugmentedGenerator
+
+    if pairs is None:
+        pairs = [(state, remove_marks(tactic)) for state, tactic in PAIRS]
+    torch.manual_seed(0)
+    model = RetrievalAugmentedGenerator(
+        model_config=SMALL_CONFIG,
+        lr=lr,
+        warmup_steps=1,
+        max_output_length=max_output_length,
+        num_beams=2,
+    )
+    trainer = L.Trainer(
+        max_steps=steps,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    data = DataLoader(list(pairs), batch_size=min(4, len(pairs)), shuffle=True, collate_fn=collate)
+    trainer.fit(model, train_dataloaders=data)
+    trainer.save_checkpoint(path)
+    return path

@@ -14,33 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import lightning as L
-import torch
-
-from model_fixtures import PAIRS, SMALL_CONFIG, loader
-from tacgen.data.formatting import remove_marks
-from tacgen.generator.module import RetrievalAugmentedGenerator
-
-UNMARKED = [(state, remove_marks(tactic)) for state, tactic in PAIRS]
-
-
-def train_checkpoint(path: Path, steps: int = 150) -> Path:
-    """A minuscule generator trained briefly on the fixture pairs, saved at ``path``."""
-    torch.manual_seed(0)
-    model = RetrievalAugmentedGenerator(
-        model_config=SMALL_CONFIG, lr=3e-3, warmup_steps=1, max_output_length=24, num_beams=2
-    )
-    trainer = L.Trainer(
-        max_steps=steps,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(model, train_dataloaders=loader(UNMARKED, batch_size=3))
-    trainer.save_checkpoint(path)
-    return path
-
 
 def free_port() -> int:
     with socket.socket() as sock:

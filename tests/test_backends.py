@@ -11,45 +11,25 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import lightning as L
 import pytest
 import torch
 
-from model_fixtures import PAIRS, SMALL_CONFIG, loader
+from model_fixtures import PAIRS, train_checkpoint
 from tacgen.core.records import Query
-from tacgen.data.formatting import remove_marks
 from tacgen.generator.ct2 import byt5_vocabulary, cached_ct2_dir, check_compute_type
 from tacgen.generator.inference import InferenceGenerator, load_generator
-from tacgen.generator.module import RetrievalAugmentedGenerator
 from tacgen.generator.options import MAX_NUM_SAMPLES, GenerationOptions
 from tacgen.nn.tokenizer import ByteTokenizer
 
 pytest.importorskip("ctranslate2")
 
-UNMARKED = [(state, remove_marks(tactic)) for state, tactic in PAIRS]
 STATES = [state for state, _ in PAIRS]
 TOKENIZER = ByteTokenizer()
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    torch.manual_seed(0)
-    model = RetrievalAugmentedGenerator(
-        model_config=SMALL_CONFIG, lr=3e-3, warmup_steps=1, max_output_length=24, num_beams=2
-    )
-    trainer = L.Trainer(
-        max_steps=150,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    # Targets without premise marks: candidates are unmarked, and their scores must be
-    # comparable with a teacher-forced pass over the very same text.
-    trainer.fit(model, train_dataloaders=loader(UNMARKED, batch_size=3))
-    path = tmp_path_factory.mktemp("ckpt") / "gen.ckpt"
-    trainer.save_checkpoint(path)
-    yield path
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_checkpoint(tmp_path_factory.mktemp("ckpt") / "gen.ckpt")
 
 
 @pytest.fixture(scope="module")

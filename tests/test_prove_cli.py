@@ -9,18 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import pytest
-import torch
-from torch.utils.data import DataLoader
 
-from model_fixtures import SMALL_CONFIG, collate
+from model_fixtures import train_checkpoint
 from tacgen.cli import main
-from tacgen.generator.module import RetrievalAugmentedGenerator
 from tacgen.prover.theorems import load_theorems
 
 HERE = Path(__file__).resolve().parent
@@ -28,24 +23,11 @@ TINY_TRAIN = HERE / "fixtures" / "tiny" / "train.json"
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A minuscule generator that memorised the tiny split's traced tactics."""
     pairs = [(s.state_before, s.tactic) for t in load_theorems(TINY_TRAIN) for s in t.traced]
-    torch.manual_seed(0)
-    model = RetrievalAugmentedGenerator(
-        model_config=SMALL_CONFIG, lr=5e-3, warmup_steps=1, max_output_length=48, num_beams=2
-    )
-    trainer = L.Trainer(
-        max_steps=300,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
-    trainer.fit(model, DataLoader(pairs, batch_size=4, shuffle=True, collate_fn=collate))
     path = tmp_path_factory.mktemp("prove") / "gen.ckpt"
-    trainer.save_checkpoint(path)
-    yield path
+    return train_checkpoint(path, pairs, steps=300, lr=5e-3, max_output_length=48)
 
 
 def prove(*argv: str) -> int:

@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 
-from server_fixtures import UNMARKED, request, running_server, train_checkpoint
+from model_fixtures import PAIRS, train_checkpoint
+from server_fixtures import request, running_server
 from tacgen.core.errors import TacgenError
 from tacgen.generator.inference import load_generator
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import GenerationOptions
 from tacgen.serving.remote import RemoteGenerator, ServerError
 
-STATES = [state for state, _ in UNMARKED]
+STATES = [state for state, _ in PAIRS]
 
 
 @pytest.fixture(scope="module")
