@@ -89,12 +89,28 @@ def _apply_aliases(cli: Any, which: str) -> None:
             config.model[old] = None
 
 
+def _atomic_cli() -> type:
+    """LightningCLI whose trainer writes checkpoints atomically (unless a config names
+    ``trainer.plugins``)."""
+    from lightning.pytorch.cli import LightningCLI
+
+    from tacgen.nn.checkpointing import AtomicCheckpointIO
+
+    class AtomicCLI(LightningCLI):
+        def instantiate_trainer(self, **kwargs: Any) -> Any:
+            if self._get(self.config_init, "trainer", default={}).get("plugins") is None:
+                kwargs.setdefault("plugins", [AtomicCheckpointIO()])
+            return super().instantiate_trainer(**kwargs)
+
+    return AtomicCLI
+
+
 def _generator_cli_class() -> type:
-    from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+    from lightning.pytorch.cli import LightningArgumentParser
 
     from tacgen.generator.callbacks import TacticPredictionWriter
 
-    class GeneratorCLI(LightningCLI):
+    class GeneratorCLI(_atomic_cli()):  # type: ignore[misc]
         def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
             parser.link_arguments("model.max_input_length", "data.max_input_length")
             parser.link_arguments("model.max_output_length", "data.max_output_length")
@@ -109,9 +125,9 @@ def _generator_cli_class() -> type:
 
 
 def _retriever_cli_class() -> type:
-    from lightning.pytorch.cli import LightningArgumentParser, LightningCLI
+    from lightning.pytorch.cli import LightningArgumentParser
 
-    class RetrieverCLI(LightningCLI):
+    class RetrieverCLI(_atomic_cli()):  # type: ignore[misc]
         def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
             parser.link_arguments(
                 ("model.max_input_length", "model.max_seq_len"),

@@ -11,6 +11,7 @@ unchanged signature means unchanged content; otherwise the file is hashed again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from tacgen.core.atomic import atomic_write_text, fsync_tree
 from tacgen.data.benchmark import FormatOptions, LoadStats, parse_split, read_split_bytes
 from tacgen.data.columns import ExampleTable, StringColumn, map_file
 
@@ -133,6 +135,7 @@ class SplitCache:
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(table, name)))
             meta = {"version": CACHE_VERSION, "stats": stats.__dict__}
             (tmp / "meta.json").write_text(json.dumps(meta))
+            fsync_tree(tmp)  # complete on disk before the rename publishes it
             if entry.exists():  # damaged (load() refused it): replace it; readers keep their maps
                 shutil.rmtree(entry, ignore_errors=True)
             os.replace(tmp, entry)
@@ -153,14 +156,8 @@ def _open_strings(entry: Path, name: str) -> StringColumn:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the cache is an optimisation, never a reason to fail
+        atomic_write_text(path, text)
 
 
 def load_split(

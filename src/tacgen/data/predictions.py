@@ -14,15 +14,14 @@ only rebuilds plain records for the allow-listed classes and refuses everything 
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from tacgen.core.atomic import atomic_path
 from tacgen.core.errors import PredictionsFormatError
 from tacgen.core.records import Premise, as_position
 from tacgen.data.jsonl import read_json_lines
@@ -80,34 +79,26 @@ def write_predictions(
         path: destination.
         rows: (key, premises best first, scores or None) triples.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            for (file_path, full_name, state), premises, scores in rows:
-                obj: dict[str, Any] = {
-                    "file_path": file_path,
-                    "full_name": full_name,
-                    "state": state,
-                    "retrieved_premises": [
-                        {
-                            "path": p.path,
-                            "full_name": p.full_name,
-                            "start": list(p.start),
-                            "end": list(p.end),
-                            "code": p.code,
-                        }
-                        for p in premises
-                    ],
-                }
-                if scores is not None:
-                    obj["scores"] = [float(s) for s in scores]
-                handle.write(orjson.dumps(obj) + b"\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as partial, open(partial, "wb") as handle:
+        for (file_path, full_name, state), premises, scores in rows:
+            obj: dict[str, Any] = {
+                "file_path": file_path,
+                "full_name": full_name,
+                "state": state,
+                "retrieved_premises": [
+                    {
+                        "path": p.path,
+                        "full_name": p.full_name,
+                        "start": list(p.start),
+                        "end": list(p.end),
+                        "code": p.code,
+                    }
+                    for p in premises
+                ],
+            }
+            if scores is not None:
+                obj["scores"] = [float(s) for s in scores]
+            handle.write(orjson.dumps(obj) + b"\n")
 
 
 class _Record:

@@ -13,6 +13,8 @@ import lightning as L
 import orjson
 from lightning.pytorch.callbacks import BasePredictionWriter
 
+from tacgen.core.atomic import fsync_path
+
 logger = logging.getLogger(__name__)
 
 
@@ -103,4 +105,5 @@ class TacticPredictionWriter(BasePredictionWriter):
         self._handle.close()
         self._handle = None
         os.replace(self._tmp, self._target)
+        fsync_path(self._target.parent)
         logger.info("wrote ranked tactics for %d states to %s", self._rows, self._target)

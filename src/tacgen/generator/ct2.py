@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tacgen.core.atomic import fsync_tree
 from tacgen.core.errors import CheckpointError, UsageError
 from tacgen.data.cache import default_cache_dir
 from tacgen.data.formatting import remove_marks
@@ -143,6 +144,7 @@ def convert_to_ct2(
         if vocabulary != byt5_vocabulary(model.config.vocab_size):
             raise CheckpointError(f"the converted vocabulary is not ByT5's ({len(vocabulary)})")
         (staged / SETTINGS_FILE).write_text(json.dumps(settings or {}), encoding="utf-8")
+        fsync_tree(staged)  # complete on disk before the rename publishes it
         if target.exists():
             shutil.rmtree(target)
         os.replace(staged, target)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from tacgen.core.atomic import fsync_tree
 from tacgen.core.errors import CheckpointError
 from tacgen.nn.architectures import one_line
 
@@ -116,6 +117,7 @@ def export_pretrained(
     try:
         model.save_pretrained(staging)
         ByteTokenizer().save_pretrained(str(staging))
+        fsync_tree(staging)  # complete on disk before the rename publishes it
         if target.exists():
             # Move the old export aside first so the rename below cannot fail half-way.
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))

@@ -1,4 +1,6 @@
-"""``LastCheckpoint``: ``last.ckpt`` every N optimizer steps and when training ends.
+"""Checkpoints that survive a kill: ``LastCheckpoint`` and ``AtomicCheckpointIO``.
+
+``LastCheckpoint`` writes ``last.ckpt`` every N optimizer steps and when training ends.
 
 Lightning's ``ModelCheckpoint`` writes on validation or epoch boundaries; a step-limited run
 that stops between them (``--trainer.max_steps=60`` with validation every 100 steps) ended
@@ -11,9 +13,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import lightning as L
+from lightning.fabric.plugins import TorchCheckpointIO
 
+from tacgen.core.atomic import atomic_path, fsync_path
 from tacgen.core.errors import ConfigError
 
 
@@ -57,16 +62,21 @@ class LastCheckpoint(L.Callback):
         partial = target.with_name(f".{target.name}.partial")
         trainer.save_checkpoint(partial)  # every rank calls it; rank zero writes
         if trainer.is_global_zero:
-            _sync(partial)
+            fsync_path(partial)
             os.replace(partial, target)
-            _sync(target.parent)
+            fsync_path(target.parent)
         trainer.strategy.barrier("last_checkpoint")
 
 
-def _sync(path: Path) -> None:
-    """fsync a file or a folder (the rename is durable once the folder is synced)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Lightning's checkpoint writer, writing to a temporary name renamed over the target.
+
+    ``tacgen fit`` installs it unless a config names ``trainer.plugins``: every checkpoint
+    (the best ones of ``ModelCheckpoint`` too) is then whole on disk or not there.
+    """
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None
+    ) -> None:
+        with atomic_path(path) as partial:
+            super().save_checkpoint(checkpoint, partial, storage_options)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 import torch
 
+from tacgen.core.atomic import atomic_path
 from tacgen.core.errors import IndexFileError
 
 INDEX_FORMAT = "tacgen-premise-index/1"
@@ -76,14 +76,8 @@ def save_index(path: str | os.PathLike[str], index: PremiseIndex) -> Path:
         "dim": str(embeddings.shape[1]),
         "encoder": json.dumps(dict(index.encoder), sort_keys=True),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        save_file({_TENSOR: embeddings}, tmp, metadata=metadata)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as partial:
+        save_file({_TENSOR: embeddings}, str(partial), metadata=metadata)
     return target
 
 

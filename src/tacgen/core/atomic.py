@@ -1,0 +1,70 @@
+"""Writing files so that a kill at any moment leaves the previous file whole.
+
+Everything tacgen writes goes to a temporary name in the target's folder, is fsynced, and
+is renamed over the target; the folder is fsynced after the rename. A reader sees the old
+file or the new one, never a truncated one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def fsync_path(path: str | os.PathLike[str]) -> None:
+    """Flushes a file's (or a folder's) data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path to write ``target``'s new content to.
+
+    When the block ends normally, the temporary file is fsynced and renamed over ``target``;
+    when it raises, the temporary file is removed and ``target`` is left as it was.
+
+    Args:
+        target: the file to (re)place.
+
+    Yields:
+        The temporary path, in the same folder (a rename there is atomic).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    partial = Path(name)
+    try:
+        yield partial
+        fsync_path(partial)
+        os.replace(partial, target)
+        fsync_path(target.parent)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
+    """Replaces ``target`` with ``data`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(target) as partial:
+        partial.write_bytes(data)
+
+
+def atomic_write_text(target: str | os.PathLike[str], text: str) -> None:
+    """Replaces ``target`` with ``text`` (UTF-8) atomically (see :func:`atomic_path`)."""
+    atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def fsync_tree(folder: str | os.PathLike[str]) -> None:
+    """fsyncs every file under ``folder`` and the folders themselves (before a rename)."""
+    for root, _, files in os.walk(folder):
+        for name in files:
+            fsync_path(os.path.join(root, name))
+        fsync_path(root)
