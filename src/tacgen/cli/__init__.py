@@ -49,6 +49,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("generate", "ranked tactics for proof states", "generate:generate"),
     Command("export", "write a transformers or CTranslate2 directory", "generate:export"),
     Command("summary", "summarise a LeanDojo split folder or file", "summary:summary"),
+    Command("download", "download a LeanDojo Benchmark, checked and resumable", "download:run"),
     Command("retriever", "premise retriever: fit|validate|test|predict", "retrieval:retriever"),
     Command("index", "encode a corpus' premises into an embeddings file", "retrieval:index"),
     Command("retrieve", "the best accessible premises of one proof state", "retrieval:retrieve"),

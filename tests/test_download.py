@@ -1,0 +1,166 @@
+"""``tacgen download`` against an HTTP server on 127.0.0.1 that the test starts: a good
+archive, a corrupted copy, a ``../evil`` member, a symlink out, and a dropped connection."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tacgen.cli import main
+from tacgen.data import download as dl
+
+FOLDER = "leandojo_benchmark_4"
+
+
+def _archive(extra: list[tarfile.TarInfo] | None = None) -> bytes:
+    """A small benchmark archive: random/{train,val,test}.json and corpus.jsonl."""
+    theorem = {"url": "u", "commit": "c", "file_path": "F.lean", "full_name": "T", "start": [1, 1]}
+    files = {
+        f"{FOLDER}/random/{split}.json": json.dumps([theorem] * n).encode()
+        for split, n in (("train", 3), ("val", 2), ("test", 1))
+    }
+    files[f"{FOLDER}/corpus.jsonl"] = b'{"path": "F.lean", "imports": [], "premises": []}\n'
+    files[f"{FOLDER}/padding.bin"] = bytes(range(256)) * 4096  # 1 MB: a transfer worth cutting
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for info in extra or []:
+            tar.addfile(info, io.BytesIO(b"x" * info.size) if info.isfile() else None)
+    return buffer.getvalue()
+
+
+def _member(name: str, link: str | None = None) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    if link is None:
+        info.size = 1
+    else:
+        info.type, info.linkname = tarfile.SYMTYPE, link
+    return info
+
+
+GOOD = _archive()
+FILES = {
+    "/good.tar.gz": GOOD,
+    "/corrupt.tar.gz": GOOD[:-100] + bytes(100),
+    "/evil.tar.gz": _archive([_member(f"{FOLDER}/../evil")]),
+    "/link.tar.gz": _archive([_member(f"{FOLDER}/out", link="../../etc")]),
+    "/drop.tar.gz": GOOD,
+}
+MD5 = hashlib.md5(GOOD).hexdigest()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    drops: ClassVar[dict[str, int]] = {}
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        data = FILES.get(self.path)
+        if data is None:
+            self.send_error(404)
+            return
+        start = 0
+        if self.headers.get("Range"):
+            start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
+            if start >= len(data):
+                self.send_response(416)
+                self.end_headers()
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        body = data[start:]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.path == "/drop.tar.gz" and self.drops.get(self.path, 0) < 1:
+            self.drops[self.path] = 1
+            self.wfile.write(body[: len(body) // 2])  # then the connection drops
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def run(server: str, path: str, out: Path, md5: str = MD5) -> int:
+    argv = ["download", "leandojo-benchmark-4", "--out", str(out), "--url", server + path]
+    return main([*argv, "--md5", md5])
+
+
+def test_download_checks_extracts_and_summarises(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(server, "/good.tar.gz", tmp_path) == 0
+    folder = tmp_path / FOLDER
+    assert sorted(p.name for p in (folder / "random").iterdir()) == [
+        "test.json", "train.json", "val.json"
+    ]  # fmt: skip
+    out = capsys.readouterr().out
+    assert "random: train.json 3, val.json 2, test.json 1 theorems" in out
+    assert "corpus.jsonl: 1 Lean files" in out and "next: tacgen fit --config" in out
+    assert not list(tmp_path.glob(".extract-*"))  # the staging folder is gone
+
+
+def test_corrupted_archive_is_refused_and_kept(
+    server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import one_error_line
+
+    assert run(server, "/corrupt.tar.gz", tmp_path) == 2
+    line = one_error_line(capsys.readouterr().err, "md5 of", "expected " + MD5)
+    assert "delete it to download again" in line
+    assert (tmp_path / f"{FOLDER}.tar.gz.partial").is_file()
+    assert not (tmp_path / FOLDER).exists()
+
+
+@pytest.mark.parametrize(("path", "what"), [("/evil.tar.gz", "outside"), ("/link.tar.gz", "link")])
+def test_unsafe_members_are_refused(
+    server: str, tmp_path: Path, path: str, what: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli import one_error_line
+
+    data = FILES[path]
+    assert run(server, path, tmp_path / "out", hashlib.md5(data).hexdigest()) == 2
+    one_error_line(capsys.readouterr().err, "unsafe archive member", what)
+    assert not (tmp_path / "evil").exists() and not (tmp_path / "out" / FOLDER).exists()
+
+
+def test_dropped_connection_resumes_with_range(server: str, tmp_path: Path) -> None:
+    assert run(server, "/drop.tar.gz", tmp_path) == 0
+    assert _Handler.drops["/drop.tar.gz"] == 1
+    assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
+    assert (tmp_path / FOLDER / "corpus.jsonl").is_file()
+
+
+def test_a_partial_file_from_a_killed_run_is_resumed(server: str, tmp_path: Path) -> None:
+    (tmp_path / f"{FOLDER}.tar.gz.partial").write_bytes(GOOD[:1000])
+    assert run(server, "/good.tar.gz", tmp_path) == 0
+    assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
+
+
+def test_the_published_source_is_one_row() -> None:
+    row = dl.DATASETS["leandojo-benchmark-4"]
+    assert "12740403" in row.url and row.md5 == "25e1ee60cd8925b9d2e8673ddcc34b4c"
