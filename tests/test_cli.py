@@ -8,6 +8,7 @@ directory with absolute overrides, so nothing depends on the working directory.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -524,3 +525,49 @@ def test_invalid_yaml_config_is_one_line(
     one_error_line(capsys.readouterr().err, f"{bad}:3:8: invalid YAML")
     assert main(["retriever", "fit", "-c", str(tmp_path / "missing.yaml")]) == 2
     one_error_line(capsys.readouterr().err, "config file not found", "missing.yaml")
+
+
+# ---------------------------------------------------------------- provenance
+
+
+def test_info_describes_a_checkpoint_and_an_export(
+    fit_run: FitRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["info", "--ckpt", str(fit_run.ckpt)]) == 0
+    out = capsys.readouterr().out
+    assert "a tacgen generator checkpoint" in out and "d_model 32" in out
+    assert f"trained: {MAX_STEPS} optimizer steps" in out
+    assert f"training data: {TINY}" in out and "training theorems: 4" in out
+    train_sha = hashlib.sha256((TINY / "train.json").read_bytes()).hexdigest()
+    assert f"sha256 {train_sha[:16]}" in out
+    exported = tmp_path / "hf"
+    assert main(["export", "--ckpt", str(fit_run.ckpt), "--out", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["info", "--ckpt", str(exported)]) == 0
+    assert "ReProver's generator layout: yes" in capsys.readouterr().out
+    assert main(["info", "--ckpt", str(tmp_path / "none.ckpt")]) == 2
+    one_error_line(capsys.readouterr().err, "none.ckpt")
+
+
+def test_evaluating_on_trained_theorems_warns_or_refuses(
+    fit_run: FitRun, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["validate", *TINY_ARGS, "--data.val_file", "train.json"]
+    argv += ["--ckpt_path", str(fit_run.ckpt)]
+    capsys.readouterr()
+    assert main(argv) == 0
+    assert (
+        "4 of the 4 theorems of the val split were in the training data" in capsys.readouterr().err
+    )
+    assert main([*argv, "--strict-provenance"]) == 2
+    one_error_line(capsys.readouterr().err, "were in the training data", "--strict-provenance")
+    # The held-out val split: no warning.
+    assert main(["validate", *TINY_ARGS, "--ckpt_path", str(fit_run.ckpt)]) == 0
+    assert "training data" not in capsys.readouterr().err
+    prove = ["prove", "--data-path", str(TINY / "train.json"), "--ckpt", str(fit_run.ckpt)]
+    prove += ["--out", "r.jsonl", "--max-expansions", "1", "--num-sampled-tactics", "2"]
+    assert main(prove) == 0
+    assert "were in the training data" in capsys.readouterr().err
+    assert main([*prove, "--strict-provenance"]) == 2
+    one_error_line(capsys.readouterr().err, "were in the training data")

@@ -48,6 +48,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("predict", "ranked tactics for every state of a split", "lightning:generator"),
     Command("generate", "ranked tactics for proof states", "generate:generate"),
     Command("export", "write a transformers or CTranslate2 directory", "generate:export"),
+    Command("info", "what a checkpoint is: architecture, training data, steps", "info:info"),
     Command("summary", "summarise a LeanDojo split folder or file", "summary:summary"),
     Command("download", "download a LeanDojo Benchmark, checked and resumable", "download:run"),
     Command("retriever", "premise retriever: fit|validate|test|predict", "retrieval:retriever"),

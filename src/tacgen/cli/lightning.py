@@ -97,6 +97,14 @@ def _atomic_cli() -> type:
     from tacgen.nn.checkpointing import AtomicCheckpointIO
 
     class AtomicCLI(LightningCLI):
+        strict_provenance = False
+        """``--strict-provenance``: refuse to evaluate on theorems trained on."""
+
+        def _apply_strictness(self) -> None:
+            self.model.strict_provenance = self.strict_provenance
+
+        before_validate = before_test = before_predict = _apply_strictness
+
         def instantiate_trainer(self, **kwargs: Any) -> Any:
             if self._get(self.config_init, "trainer", default={}).get("plugins") is None:
                 kwargs.setdefault("plugins", [AtomicCheckpointIO()])
@@ -147,6 +155,9 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
 
     _check_config_files(argv)
     _check_ckpt_path_argument(argv)
+    if "--strict-provenance" in argv:
+        argv = [arg for arg in argv if arg != "--strict-provenance"]
+        cli_class = type(cli_class.__name__, (cli_class,), {"strict_provenance": True})
     setup_torch()
     # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
     warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended")

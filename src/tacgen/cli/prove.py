@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ray-address", help="run the workers as Ray actors (auto, ray://..., local)")
     p.add_argument("--theorems", nargs="+", metavar="NAME", help="only these theorems")
     p.add_argument("--limit", type=int, help="at most this many theorems")
+    p.add_argument(
+        "--strict-provenance", action="store_true",
+        help="refuse (instead of warning) when the model was trained on these theorems",
+    )  # fmt: skip
     add_decoding_arguments(p)
     return p
 
@@ -69,6 +73,12 @@ def prove(name: str, argv: list[str]) -> int:
 
     theorems = load_theorems(args.data_path, args.theorems, args.limit)
     keys = {t.key for t in theorems}
+    if args.ckpt is not None:
+        from tacgen.data.provenance import check_overlap
+        from tacgen.nn.checkpoint import read_provenance
+
+        record = read_provenance(Path(args.ckpt).expanduser())
+        check_overlap(record, keys, args.data_path, args.strict_provenance)
     repair(args.out)  # a line cut by a kill: dropped, its theorem runs again
     previous = [r for r in read_results(args.out) if _key(r) in keys]
     done = {_key(r) for r in previous}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import lightning as L
 import numpy as np
 import torch
@@ -108,6 +110,26 @@ class GeneratorDataModule(L.LightningDataModule):
                 predictions=self._predictions_once(),
             )
         return self.datasets[split]
+
+    def provenance(self) -> dict[str, Any]:
+        """What a checkpoint records of its training data (see :mod:`tacgen.data.provenance`)."""
+        from tacgen.data.provenance import file_sha256, record
+
+        h = self.hparams
+        files = {split: dataset.data_path for split, dataset in self.datasets.items()}
+        preds = h["preds_path"]
+        extra = {
+            "format": {"keep_marks": h["keep_marks"], "normalize_tactics": h["normalize_tactics"]},
+            "preds_path": preds,
+            "preds_sha256": file_sha256(resolve_data_path(preds)) if preds else None,
+        }
+        keys = self.theorem_keys("train") if "train" in self.datasets else []
+        return record(self.data_path, files, keys, extra)
+
+    def theorem_keys(self, split: str) -> list[tuple[str, str]]:
+        """(file_path, full_name) of the theorems of a loaded split."""
+        table = self.datasets[split].examples
+        return list(zip(table.file_paths, table.full_names))
 
     def setup(self, stage: str | None = None) -> None:
         """Loads the splits a stage needs (``fit``, ``validate``, ``test``, ``predict``)."""

@@ -85,6 +85,25 @@ def read_checkpoint(
     return hparams, checkpoint["state_dict"]
 
 
+def read_provenance(path: Path) -> dict[str, Any] | None:
+    """The training-data record of a ``.ckpt`` (None for a directory or an older checkpoint).
+
+    Args:
+        path: a checkpoint written by ``tacgen fit`` (memory-mapped, not read whole).
+
+    Returns:
+        The record of :mod:`tacgen.data.provenance`, if any.
+    """
+    from tacgen.data.provenance import KEY
+
+    if not path.is_file():
+        return None
+    check_checkpoint_file(path)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    record = checkpoint.get(KEY) if isinstance(checkpoint, dict) else None
+    return record if isinstance(record, dict) else None
+
+
 def export_pretrained(
     model: PreTrainedModel, out_dir: str | os.PathLike[str], overwrite: bool = False
 ) -> Path:

@@ -17,6 +17,8 @@ from typing import Any, ClassVar, TypeVar
 import lightning as L
 import torch
 
+from tacgen.data.provenance import KEY as PROVENANCE_KEY
+from tacgen.data.provenance import check_overlap
 from tacgen.nn.architectures import Kind, build_model, model_from_config, t5_config
 from tacgen.nn.batch import TensorBatch
 from tacgen.nn.checkpoint import read_checkpoint
@@ -84,6 +86,35 @@ class T5Module(L.LightningModule):
     warmup_steps: int
     weight_decay: float
 
+    provenance: dict[str, Any] | None = None
+    """The training data record of the checkpoint this module was loaded from, if any."""
+    strict_provenance: bool = False
+    """Refuse (instead of warning) to evaluate on theorems the model was trained on."""
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.provenance = checkpoint.get(PROVENANCE_KEY)
+
+    def _check_provenance(self, split: str) -> None:
+        """Warns (or refuses) when ``split`` holds theorems this model was trained on."""
+        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer else None
+        if self.provenance is None or not hasattr(datamodule, "theorem_keys"):
+            return
+        try:
+            keys = datamodule.theorem_keys(split)  # type: ignore[union-attr]
+        except KeyError:  # the data module does not have that split
+            return
+        check_overlap(self.provenance, keys, f"the {split} split", self.strict_provenance)
+
+    def on_validation_start(self) -> None:
+        if not self.trainer.sanity_checking and self.trainer.state.fn == "validate":
+            self._check_provenance("val")
+
+    def on_test_start(self) -> None:
+        self._check_provenance("test")
+
+    def on_predict_start(self) -> None:
+        self._check_provenance("predict")
+
     @property
     def backbone(self) -> Any:
         """The T5 model (a ``PreTrainedModel``)."""
@@ -120,6 +151,11 @@ class T5Module(L.LightningModule):
         return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        datamodule = getattr(self._trainer, "datamodule", None) if self._trainer else None
+        if hasattr(datamodule, "provenance"):
+            checkpoint[PROVENANCE_KEY] = datamodule.provenance()  # type: ignore[union-attr]
+        elif self.provenance is not None:  # a resumed or reloaded run keeps its record
+            checkpoint[PROVENANCE_KEY] = self.provenance
         config = self.backbone.config.to_dict()
         checkpoint[self.spec.config_key] = config
         hparams = checkpoint.get("hyper_parameters")

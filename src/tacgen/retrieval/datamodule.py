@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import Any
 
 import lightning as L
 import numpy as np
@@ -235,6 +236,23 @@ class RetrievalDataModule(L.LightningDataModule):
             )
             self.contexts[split], self.stats[split] = contexts, stats
         return self.contexts[split]
+
+    def provenance(self) -> dict[str, Any]:
+        """What a checkpoint records of its training data (see :mod:`tacgen.data.provenance`)."""
+        from tacgen.data.provenance import file_sha256, record
+
+        h = self.hparams
+        files = {split: self.data_path / h[f"{split}_file"] for split in self.contexts}
+        extra = {
+            "corpus_path": str(self.corpus_path),
+            "corpus_sha256": file_sha256(self.corpus_path),
+        }
+        keys = self.theorem_keys("train") if "train" in self.contexts else []
+        return record(self.data_path, files, keys, extra)
+
+    def theorem_keys(self, split: str) -> list[tuple[str, str]]:
+        """(file_path, full_name) of the theorems of a loaded split."""
+        return list({(c.file_path, c.full_name) for c in self.contexts[split]})
 
     def setup(self, stage: str | None = None) -> None:
         """Loads the splits a stage needs (``fit``: train and val, ``validate``, ``test``)."""
