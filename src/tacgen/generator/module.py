@@ -202,8 +202,9 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         ]
 
     def configure_callbacks(self) -> list[L.Callback]:
-        """A one-line validation summary (loss, top-k accuracy) after each validation."""
-        return [ValidationSummary()]
+        """The step progress bar, and a one-line validation summary (loss, top-k
+        accuracy) after each validation."""
+        return [*super().configure_callbacks(), ValidationSummary()]
 
     def _with_retrieved_inputs(self, batch: Batch) -> Batch:
         """The batch with inputs rebuilt from freshly retrieved premises (no dropping)."""

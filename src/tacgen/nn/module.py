@@ -129,6 +129,17 @@ class T5Module(L.LightningModule):
         # Again per epoch, in case a callback or hook switched to eval mode in between.
         self.train()
 
+    def configure_callbacks(self) -> list[L.Callback]:
+        """The step-counting rich progress bar, in place of Lightning's rich bar."""
+        from lightning.pytorch.callbacks import RichProgressBar
+
+        from tacgen.nn.progress import StepRichProgressBar
+
+        bar = self.trainer.progress_bar_callback if self._trainer is not None else None
+        if type(bar) is RichProgressBar:  # Lightning's own, not a user's subclass
+            return [StepRichProgressBar(leave=bar._leave, theme=bar.theme)]
+        return []
+
     def configure_optimizers(self) -> Any:
         """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""
         max_steps = self.trainer.max_steps if self._trainer is not None else None
