@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
-from tacgen.generator.decoding import Candidates
+
+if TYPE_CHECKING:
+    from tacgen.generator.decoding import Candidates
 
 MAX_NUM_SAMPLES = 512
 """The most candidates one query may ask for: beams and samples cost memory and time in

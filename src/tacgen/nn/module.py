@@ -90,6 +90,8 @@ class T5Module(L.LightningModule):
     """The training data record of the checkpoint this module was loaded from, if any."""
     strict_provenance: bool = False
     """Refuse (instead of warning) to evaluate on theorems the model was trained on."""
+    _recorded: dict[str, Any] | None = None
+    """The record of this run's training data, computed at the first save."""
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.provenance = checkpoint.get(PROVENANCE_KEY)
@@ -163,10 +165,13 @@ class T5Module(L.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         datamodule = getattr(self._trainer, "datamodule", None) if self._trainer else None
-        if hasattr(datamodule, "provenance"):
-            checkpoint[PROVENANCE_KEY] = datamodule.provenance()  # type: ignore[union-attr]
-        elif self.provenance is not None:  # a resumed or reloaded run keeps its record
-            checkpoint[PROVENANCE_KEY] = self.provenance
+        if self._recorded is None and hasattr(datamodule, "provenance"):
+            # Once per run: the data does not change between saves (every N steps), and the
+            # record hashes every training theorem.
+            self._recorded = datamodule.provenance()  # type: ignore[union-attr]
+        record = self._recorded if self._recorded is not None else self.provenance
+        if record is not None:  # a resumed or reloaded run without data keeps its record
+            checkpoint[PROVENANCE_KEY] = record
         config = self.backbone.config.to_dict()
         checkpoint[self.spec.config_key] = config
         hparams = checkpoint.get("hyper_parameters")

@@ -14,6 +14,7 @@ decoding batches (:class:`~tacgen.serving.batcher.DynamicBatcher`).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -121,7 +122,5 @@ def create_app(
 
 async def _submit_each(batcher: DynamicBatcher, queries: list[TacticQuery]) -> list[Any]:
     """The queries of one request, each with its own options, batched with everything else."""
-    import asyncio
-
     jobs = [batcher.submit([q.query()], q.num_samples, q.options()) for q in queries]
     return [ranked for (ranked,) in await asyncio.gather(*jobs)]
