@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from torch.utils.data import RandomSampler, SequentialSampler
+from torch.utils.data import SequentialSampler
 
 from conftest import FIXTURES
 from tacgen.core.errors import MissingPredictionError
@@ -15,7 +15,8 @@ from tacgen.data.predictions import load_predictions, write_predictions
 from tacgen.generator.batch import Batch
 from tacgen.generator.datamodule import GeneratorDataModule
 from tacgen.generator.dataset import GeneratorDataset
-from tacgen.nn.sampling import LengthGroupedSampler
+from tacgen.nn.resumable import ResumableLoader
+from tacgen.nn.sampling import LengthGroupedSampler, ShuffledSampler
 from test_formatting import example_rows
 
 TINY = FIXTURES / "tiny"
@@ -68,14 +69,14 @@ def test_train_loader_shuffles_and_drops_last(group_by_length: bool) -> None:
     dm = make(group_by_length=group_by_length)
     dm.setup("fit")
     loader = dm.train_dataloader()
-    expected = LengthGroupedSampler if group_by_length else RandomSampler
+    expected = LengthGroupedSampler if group_by_length else ShuffledSampler
     assert isinstance(loader.sampler, expected) and loader.drop_last
+    assert isinstance(loader, ResumableLoader)
     assert len(loader) == SIZES["train"] // 4 == 2
     torch.manual_seed(0)
     epochs = []
     for epoch in range(3):
-        if group_by_length:
-            loader.sampler.set_epoch(epoch)  # as Lightning does
+        loader.sampler.set_epoch(epoch)  # as Lightning does
         batches = list(loader)
         assert len(batches) == 2 and all(isinstance(b, Batch) and len(b) == 4 for b in batches)
         epochs.append([(e.full_name, e.tactic_index) for b in batches for e in b.examples])

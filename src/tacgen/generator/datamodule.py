@@ -15,7 +15,8 @@ from tacgen.core.records import Premise
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.generator.batch import Batch
 from tacgen.generator.dataset import GeneratorDataset
-from tacgen.nn.sampling import LengthGroupedSampler
+from tacgen.nn.resumable import ResumableLoader
+from tacgen.nn.sampling import EpochSampler, LengthGroupedSampler, ShuffledSampler
 
 
 class GeneratorDataModule(L.LightningDataModule):
@@ -147,20 +148,29 @@ class GeneratorDataModule(L.LightningDataModule):
         if split not in self.datasets:
             raise RuntimeError(f"call setup() before asking for the {split} loader")
         dataset = self.datasets[split]
-        sampler = None
-        if self.hparams["group_by_length"] and split != "predict":
-            sampler = LengthGroupedSampler(_padding_lengths(dataset), batch_size, shuffle=train)
-        return DataLoader(
-            dataset,  # type: ignore[arg-type]
-            batch_size=batch_size,
-            shuffle=train and sampler is None,  # a sampler does its own ordering
-            sampler=sampler,
-            drop_last=train,
-            num_workers=self.num_workers,
-            collate_fn=dataset.collate,
-            pin_memory=torch.cuda.is_available(),
-            persistent_workers=self.num_workers > 0,
-        )
+        options: dict[str, Any] = {
+            "batch_size": batch_size,
+            "num_workers": self.num_workers,
+            "collate_fn": dataset.collate,
+            "pin_memory": torch.cuda.is_available(),
+            "persistent_workers": self.num_workers > 0,
+        }
+        grouped = self.hparams["group_by_length"]
+        if train:
+            # Position, random states and premise-dropout draws survive a kill -9.
+            sampler: EpochSampler = (
+                LengthGroupedSampler(_padding_lengths(dataset), batch_size, shuffle=True)
+                if grouped
+                else ShuffledSampler(len(dataset))
+            )
+            return ResumableLoader(dataset, sampler=sampler, drop_last=True, **options)
+        if grouped and split != "predict":
+            options["sampler"] = LengthGroupedSampler(
+                _padding_lengths(dataset), batch_size, shuffle=False
+            )
+        # A generator of its own: validation draws nothing from the global RNGs, so a
+        # resumed run's dropout draws match an uninterrupted one's.
+        return DataLoader(dataset, generator=torch.Generator(), **options)  # type: ignore[arg-type]
 
     def train_dataloader(self) -> DataLoader[Batch]:
         """Shuffled training batches (grouped by length); the last partial batch is dropped."""

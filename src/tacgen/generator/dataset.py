@@ -18,11 +18,12 @@ from tacgen.data.columns import ExampleTable
 from tacgen.data.formatting import build_model_input
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.generator.batch import Batch, GeneratorItem
+from tacgen.nn.resumable import ItemKey
 from tacgen.nn.tokenizer import ByteTokenizer
 
 logger = logging.getLogger(__name__)
-# The random module's own generator: DataLoader seeds it per worker (and Lightning's
-# seed_everything seeds it), so premise dropout is reproducible and differs across workers.
+# The random module's own generator, for items asked for by plain index (the training
+# loader passes ItemKeys, whose draws survive a resume and do not depend on workers).
 _RANDOM: random.Random = random._inst  # type: ignore[attr-defined]
 
 
@@ -138,14 +139,18 @@ class GeneratorDataset(Dataset[GeneratorItem]):
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> GeneratorItem:
+    def __getitem__(self, key: int | ItemKey) -> GeneratorItem:
+        """One item; premise dropout draws from the key's seed when the training loader
+        passes an :class:`ItemKey` (exact resume), from ``random`` for a plain index."""
+        index = key.index if isinstance(key, ItemKey) else key
         example = self.examples[index]
         state = example.state
         if self._premises is not None:
             drop = self.premise_drop_prob if self.is_train else 0.0
+            rng = key.python_rng() if isinstance(key, ItemKey) and drop else _RANDOM
             premises = self._premises[index]
             state = build_model_input(
-                state, premises, self.max_input_length, self.keep_marks, drop, _RANDOM
+                state, premises, self.max_input_length, self.keep_marks, drop, rng
             )
         return GeneratorItem(example=example, state=state, tactic=example.tactic)
 

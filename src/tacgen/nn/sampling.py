@@ -1,7 +1,9 @@
-"""Batches of similar length: less padding, so fewer wasted encoder and decoder positions.
+"""Training orders that are a function of (seed, epoch) only: what exact resume needs.
 
-A batch is padded to its longest example. Real LeanDojo states range from tens of bytes to
-thousands (minif2f val: median 262, p99 1459), so random batches are mostly padding.
+``LengthGroupedSampler`` makes batches of similar length: less padding, so fewer wasted
+encoder and decoder positions. A batch is padded to its longest example. Real LeanDojo
+states range from tens of bytes to thousands (minif2f val: median 262, p99 1459), so random
+batches are mostly padding. ``ShuffledSampler`` is a plain seeded permutation.
 """
 
 from __future__ import annotations
@@ -20,7 +22,50 @@ def _world_size() -> int:
     return 1
 
 
-class LengthGroupedSampler(Sampler[int]):
+class EpochSampler(Sampler[int]):
+    """A sampler whose order depends only on ``seed`` and ``epoch`` (never global RNGs).
+
+    Every DDP rank draws the same stream, and a resumed run can recreate an interrupted
+    epoch's order from the two numbers (:class:`tacgen.nn.resumable.ResumableLoader`).
+    """
+
+    def __init__(self, size: int, seed: int | None = None) -> None:
+        """Builds the sampler.
+
+        Args:
+            size: the number of examples.
+            seed: the base seed; ``$PL_GLOBAL_SEED`` (set by ``seed_everything``), else 0.
+        """
+        self.size = size
+        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) if seed is None else seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Sets the epoch that seeds the next order (Lightning calls it every epoch)."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[int]:
+        order = self.order(self.epoch)
+        self.epoch += 1  # a fresh order next time, also when nobody calls set_epoch
+        return iter(order.tolist())
+
+    def order(self, epoch: int) -> np.ndarray:
+        """(examples,) the indices of one epoch, in order."""
+        raise NotImplementedError
+
+
+class ShuffledSampler(EpochSampler):
+    """A fresh uniform permutation each epoch, seeded by (seed, epoch)."""
+
+    def order(self, epoch: int) -> np.ndarray:
+        """(examples,) a permutation of the indices."""
+        return np.random.default_rng((self.seed, epoch)).permutation(self.size)
+
+
+class LengthGroupedSampler(EpochSampler):
     """Example indices ordered so that consecutive batches hold examples of similar length.
 
     Training (``shuffle``): the examples are shuffled, cut into mega-batches of
@@ -56,27 +101,18 @@ class LengthGroupedSampler(Sampler[int]):
         """
         if batch_size < 1 or megabatch_factor < 1:
             raise ValueError("batch_size and megabatch_factor must be at least 1")
+        super().__init__(len(lengths), seed)
         self.lengths = np.asarray(lengths, dtype=np.int64)  # (examples,)
         self.batch_size = batch_size
         self.shuffle = shuffle
-        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) if seed is None else seed
         self.megabatch_factor = megabatch_factor
         self.num_replicas = num_replicas
-        self.epoch = 0
 
-    def set_epoch(self, epoch: int) -> None:
-        """Sets the epoch that seeds the next order (Lightning calls it every epoch)."""
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __iter__(self) -> Iterator[int]:
+    def order(self, epoch: int) -> np.ndarray:
+        """(examples,) grouped batches (training) or longest first (evaluation)."""
         if not self.shuffle:
-            return iter(np.argsort(-self.lengths, kind="stable").tolist())
-        order = self._grouped_order(np.random.default_rng((self.seed, self.epoch)))
-        self.epoch += 1  # a fresh order next time, also when nobody calls set_epoch
-        return iter(order.tolist())
+            return np.argsort(-self.lengths, kind="stable")
+        return self._grouped_order(np.random.default_rng((self.seed, epoch)))
 
     def _grouped_order(self, rng: np.random.Generator) -> np.ndarray:
         group = self.batch_size * (self.num_replicas or _world_size())

@@ -23,6 +23,8 @@ from tacgen.core.errors import ConfigError
 from tacgen.core.paths import resolve_data_path
 from tacgen.data.contexts import RetrievalExample, SplitStats, TacticContext, load_contexts
 from tacgen.data.corpus import AccessibleSet, Corpus
+from tacgen.nn.resumable import ItemKey, ResumableLoader
+from tacgen.nn.sampling import ShuffledSampler
 from tacgen.nn.tokenizer import ByteTokenizer
 from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
 
@@ -51,19 +53,22 @@ class NegativeSampler:
         seed = int(torch.randint(0, 2**62, (1,)).item())
         return np.random.default_rng(seed)
 
-    def sample(self, context: TacticContext, positive: int) -> tuple[int, ...]:
+    def sample(
+        self, context: TacticContext, positive: int, rng: np.random.Generator | None = None
+    ) -> tuple[int, ...]:
         """Negatives for one (context, positive) pair.
 
         Args:
             context: the tactic (its theorem decides what is accessible).
             positive: the pair's positive premise (its file gives the in-file negatives).
+            rng: the random source; one seeded from torch's global generator when None.
 
         Returns:
             ``num_negatives`` distinct corpus indices (fewer only when fewer are accessible).
         """
         if self.num_negatives == 0:
             return ()
-        rng = self._generator()
+        rng = self._generator() if rng is None else rng
         access = self.corpus.accessible(context.file_path, context.theorem_pos)
         excluded = np.asarray(context.positives, dtype=np.int64)
         lo, hi = self.corpus.file_range(self.corpus.premises[positive].path)
@@ -162,9 +167,12 @@ class PairDataset(Dataset[tuple[RetrievalExample, tuple[int, ...]]]):
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> tuple[RetrievalExample, tuple[int, ...]]:
+    def __getitem__(self, key: int | ItemKey) -> tuple[RetrievalExample, tuple[int, ...]]:
+        """A pair with fresh negatives, drawn from the key's seed when the training loader
+        passes an :class:`ItemKey` (exact resume)."""
+        index, rng = (key.index, key.numpy_rng()) if isinstance(key, ItemKey) else (key, None)
         example = self.examples[index]
-        return example, self.sampler.sample(example.context, example.positive)
+        return example, self.sampler.sample(example.context, example.positive, rng)
 
 
 class RetrievalDataModule(L.LightningDataModule):
@@ -270,10 +278,11 @@ class RetrievalDataModule(L.LightningDataModule):
         if self.train_dataset is None:
             raise RuntimeError("call setup('fit') before asking for the train loader")
         corpus, max_len = self.corpus, self.max_input_length
-        return DataLoader(
-            self.train_dataset,  # type: ignore[arg-type]
+        # Position, random states and negative draws survive a kill -9.
+        return ResumableLoader(
+            self.train_dataset,
+            sampler=ShuffledSampler(len(self.train_dataset)),
             batch_size=self.batch_size,
-            shuffle=True,
             drop_last=True,
             num_workers=self.num_workers,
             collate_fn=functools.partial(collate_pairs, corpus=corpus, max_input_length=max_len),
@@ -290,6 +299,7 @@ class RetrievalDataModule(L.LightningDataModule):
             with_positives,  # type: ignore[arg-type]
             batch_size=self.eval_batch_size,
             shuffle=False,
+            generator=torch.Generator(),  # validation draws nothing from the global RNGs
             num_workers=self.num_workers,
             collate_fn=functools.partial(collate_contexts, max_input_length=max_len),
             pin_memory=torch.cuda.is_available(),
