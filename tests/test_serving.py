@@ -101,6 +101,25 @@ def test_invalid_json_and_errors_do_not_crash_the_server(server: str) -> None:
     assert request(server + "/health", method="GET")[0] == 200
 
 
+def test_a_state_without_utf8_form_is_a_422_not_a_500(server: str) -> None:
+    """JSON may spell a lone surrogate ("\\ud800"); the byte-level model cannot read it, and
+    an answer that quoted it could not be written as UTF-8."""
+    raw = b'{"name": "m", "input": "\\ud800"}'
+    status, answer = request(server + "/generate", raw=raw)
+    assert status == 422 and "Unicode" in answer["detail"], answer
+    status, answer = request(server + "/v1/generate", raw=b'[{"state": "x \\udfff"}]')
+    assert status == 422 and "Unicode" in answer["detail"], answer
+    status, answer = request(server + "/generate", raw=b'{"input": "\\ud800"}')  # no name
+    assert status == 422 and "name" in json.dumps(answer["detail"]), answer
+
+
+def test_validation_errors_do_not_echo_the_request(server: str) -> None:
+    """FastAPI's default 422 quotes each bad input back: megabytes for a large state."""
+    status, answer = request(server + "/generate", {"input": "x" * 1_000_000})  # no name
+    assert status == 422
+    assert len(json.dumps(answer)) < 1000 and all("input" not in e for e in answer["detail"])
+
+
 def test_over_budget_input_is_truncated_not_refused(server: str) -> None:
     status, answer = request(server + "/v1/generate", [{"state": "⊢ " + "x" * 10_000}])
     assert status == 200 and len(answer) == 1

@@ -9,6 +9,7 @@ with its traceback.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import logging
 import os
@@ -16,7 +17,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from tacgen.core.errors import TacgenError
 
@@ -99,6 +100,28 @@ def _setup_process() -> None:
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")
     # Batches are frozen dataclasses: the modules move them to the device themselves.
     warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with a bad argument reported in one line (not the whole usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: an integer no smaller than ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 def setup_torch() -> None:

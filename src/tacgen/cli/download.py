@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+from typing import Any
 
+from tacgen.cli import CommandParser
 from tacgen.data.download import DATASETS, download
 
 
@@ -31,7 +32,7 @@ def _summary(folder: Path) -> list[str]:
 
 def run(name: str, argv: list[str]) -> int:
     """``tacgen download NAME [--out data/] [--url URL] [--md5 HEX]``."""
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen download",
         description="Download a dataset with a progress bar, resuming a partial download, "
         "check its MD5 before extracting, and extract it safely into --out.",
@@ -43,16 +44,19 @@ def run(name: str, argv: list[str]) -> int:
     args = p.parse_args(argv)
     from tqdm import tqdm
 
-    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=args.dataset)
+    bars: list[Any] = []  # made at the first bytes: a refused URL prints no empty bar
 
     def progress(done: int, total: int | None) -> None:
-        bar.total = total
-        bar.update(done - bar.n)
+        if not bars:
+            bars.append(tqdm(unit="B", unit_scale=True, unit_divisor=1024, desc=args.dataset))
+        bars[0].total = total
+        bars[0].update(done - bars[0].n)
 
     try:
         folder = download(args.dataset, args.out, args.url, args.md5, progress)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     print(f"extracted {folder}:")
     print("\n".join(_summary(folder)))
     split = folder / "random"

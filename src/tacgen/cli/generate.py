@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from tacgen.cli import CommandParser
 from tacgen.cli.common import (
     add_ckpt_argument,
     add_decoding_arguments,
@@ -24,7 +25,7 @@ from tacgen.generator.options import MAX_NUM_SAMPLES
 
 
 def _generate_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen generate",
         description="Ranked tactics (log-probability scores) for one proof state or a JSON "
         "Lines file of states.",
@@ -116,7 +117,7 @@ def _write_results(
 
 def export(name: str, argv: list[str]) -> int:
     """``tacgen export``: a transformers directory (model + tokenizer) from a checkpoint."""
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen export",
         description="Write a transformers directory (--format hf: T5ForConditionalGeneration + "
         "ByT5 tokenizer) or a CTranslate2 directory that Lean Copilot loads as a native model "

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 from typing import Any
 
+from tacgen.cli import CommandParser
 from tacgen.cli.common import add_ckpt_argument
 
 _SHAPE = ("d_model", "d_ff", "d_kv", "num_heads", "num_layers", "num_decoder_layers", "vocab_size")
@@ -87,7 +87,7 @@ def _directory_lines(path: Path) -> list[str]:
 
 def info(name: str, argv: list[str]) -> int:
     """``tacgen info``: the architecture, training data and steps of a checkpoint."""
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen info",
         description="What a checkpoint is: architecture and parameters, training data (with "
         "file hashes) and steps, tacgen's version; for a directory, whether it has the layout "

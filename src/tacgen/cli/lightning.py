@@ -9,6 +9,7 @@ module, the data module's ``keep_marks`` to the model; the retriever's
 
 from __future__ import annotations
 
+import argparse
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +22,10 @@ from tacgen.core.paths import DEMO_PREFIX
 _NO_CHECKPOINT_VALUES = ("last", "best", "hpc", "registry", "null")
 
 
-def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
-    """Refuses a ``--ckpt_path`` that is not a readable checkpoint, in one line."""
-    from tacgen.nn.checkpoint import check_checkpoint_file
+def _check_ckpt_path_argument(argv: Sequence[str], model: Any) -> None:
+    """Refuses a ``--ckpt_path`` that is not a readable checkpoint of ``model``'s class, in
+    one line (Lightning would dump its parser's usage and a traceback)."""
+    from tacgen.nn.checkpoint import check_checkpoint_file, check_checkpoint_kind
 
     if any(arg.startswith(("--print_config", "--help", "-h")) for arg in argv):
         return  # nothing is loaded
@@ -35,6 +37,7 @@ def _check_ckpt_path_argument(argv: Sequence[str]) -> None:
             value = arg.split("=", 1)[1]
         if value and value not in _NO_CHECKPOINT_VALUES:
             check_checkpoint_file(Path(value))
+            check_checkpoint_kind(Path(value), model.spec.config_key, model.spec.noun)
 
 
 def _check_config_files(argv: Sequence[str]) -> None:
@@ -52,12 +55,17 @@ def _check_config_files(argv: Sequence[str]) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"config file not found: {path}")
         try:
-            yaml.safe_load(path.read_text(encoding="utf-8"))
+            content = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
             problem = getattr(error, "problem", None) or "not valid YAML"
             raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not a text file (invalid UTF-8)") from None
+        if not isinstance(content, dict):
+            what = "empty" if content is None else f"a YAML {type(content).__name__}"
+            raise ConfigError(f"{path}: a config is a YAML mapping (key: value), this is {what}")
 
 
 def _absolute_corpus(path: str | None) -> str | None:
@@ -154,13 +162,16 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
     _check_config_files(argv)
-    _check_ckpt_path_argument(argv)
+    _check_ckpt_path_argument(argv, model)
     if "--strict-provenance" in argv:
         argv = [arg for arg in argv if arg != "--strict-provenance"]
         cli_class = type(cli_class.__name__, (cli_class,), {"strict_provenance": True})
     setup_torch()
     # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
     warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended")
+    # Parser errors raise instead of printing the whole usage: they become one line.
+    quiet = {"exit_on_error": False}
+    subcommands = {name: quiet for name in ("fit", "validate", "test", "predict")}
     try:
         cli_class(
             model,
@@ -168,10 +179,12 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
             args=argv,
             seed_everything_default=3407,
             save_config_kwargs={"overwrite": True},
-            parser_kwargs={"prog": prog},
+            parser_kwargs={"prog": prog, **quiet, **subcommands},
         )
     except MisconfigurationException as error:  # a Trainer setting that cannot work here
         raise UsageError(str(error)) from error
+    except argparse.ArgumentError as error:
+        raise UsageError(f"{error} (see {prog} {argv[0]} --help)") from None
 
 
 def generator(name: str, args: list[str]) -> int:

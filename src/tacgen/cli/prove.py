@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tacgen.cli import setup_torch
+from tacgen.cli import CommandParser, int_at_least, setup_torch
 from tacgen.cli.common import add_decoding_arguments, options_from
 from tacgen.core.errors import UsageError
 from tacgen.generator.inference import BACKENDS
@@ -17,7 +17,7 @@ logger = logging.getLogger("tacgen.prove")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen prove",
         description="Best-first proof search (ReProver's) for every theorem of a split, one "
         "JSON line per theorem in --out, flushed as each ends; rerunning with the same --out "
@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="results.jsonl (appended; done theorems skipped)")
     p.add_argument("--num-sampled-tactics", type=int, default=64, help="candidates per node")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per theorem")
-    p.add_argument("--max-expansions", type=int, help="expanded nodes per theorem at most")
+    p.add_argument(
+        "--max-expansions", type=int_at_least(1), help="expanded nodes per theorem at most"
+    )
     p.add_argument(
         "--expansion-batch", type=int, default=1,
         help="frontier nodes expanded per generator call (1: ReProver's order)",
@@ -112,6 +114,13 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("give exactly one of --ckpt PATH or --server URL")
     if args.server is not None and (args.backend != "torch" or args.compute_type):
         raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.server is not None and not args.ray_address:
+        from tacgen.serving.remote import RemoteGenerator
+
+        # An unreachable server is one line now, before any theorem is loaded.
+        RemoteGenerator(args.server).health()
 
 
 def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -135,8 +144,7 @@ def _run(
     if "server" in spec:
         from tacgen.serving.remote import RemoteGenerator
 
-        generator: Any = RemoteGenerator(spec["server"])
-        generator.health()  # an unreachable server is one line now, not an error per theorem
+        generator: Any = RemoteGenerator(spec["server"])  # checked by _check already
     else:
         from tacgen.generator.inference import load_generator
 

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tacgen.cli import CommandParser, int_at_least
 from tacgen.core.errors import UsageError
 
 RETRIEVER_COMMANDS = ("fit", "validate", "test")
@@ -59,7 +60,7 @@ def retriever(name: str, argv: list[str]) -> int:
 
 
 def _predict_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen retriever predict",
         description="Write retrieved premises for every state of train/val/test (JSON Lines, "
         "the generator's data.preds_path). Settings not given come from --config.",
@@ -72,8 +73,12 @@ def _predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", help="corpus.jsonl (default: the config's or the checkpoint's)")
     p.add_argument("--index", help="an embeddings file from 'tacgen index' (else encode now)")
     p.add_argument("--out", required=True, type=Path, help="the predictions file to write")
-    p.add_argument("-k", type=int, help="premises per state (default: model.num_retrieved, 100)")
-    p.add_argument("--batch-size", type=int, help="states per batch (default: eval batch, 64)")
+    p.add_argument(
+        "-k", type=int_at_least(1), help="premises per state (default: model.num_retrieved, 100)"
+    )
+    p.add_argument(
+        "--batch-size", type=int_at_least(1), help="states per batch (default: eval batch, 64)"
+    )
     p.add_argument("--splits", nargs="+", default=["train.json", "val.json", "test.json"])
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     return p
@@ -141,7 +146,7 @@ def predict(argv: list[str]) -> int:
 
 
 def _index_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen index", description="Encode a corpus' premises into an embeddings file."
     )
     p.add_argument(
@@ -149,13 +154,13 @@ def _index_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--corpus", help="corpus.jsonl (default: the checkpoint's)")
     p.add_argument("--out", required=True, type=Path, help="the file to write (.safetensors)")
-    p.add_argument("--batch-size", type=int, help="premises per forward pass")
+    p.add_argument("--batch-size", type=int_at_least(1), help="premises per forward pass")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     return p
 
 
 def _retrieve_parser() -> argparse.ArgumentParser:
-    r = argparse.ArgumentParser(
+    r = CommandParser(
         prog="tacgen retrieve", description="The best accessible premises of one proof state."
     )
     source = r.add_mutually_exclusive_group(required=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 
+from tacgen.cli import CommandParser
 from tacgen.cli.common import add_model_arguments, load_from_args
 from tacgen.core.errors import UsageError
 from tacgen.generator.options import MAX_NUM_SAMPLES
@@ -13,7 +15,7 @@ logger = logging.getLogger("tacgen.serve")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen serve",
         description="Serve a tactic generator over HTTP: Lean Copilot's external-model API "
         "(POST /generate, POST /encode), tacgen's POST /v1/generate (for RemoteGenerator and "
@@ -29,8 +31,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-wait-ms", type=float, default=5.0, help="how long a query waits for a batch"
     )
-    p.add_argument("--log-level", default="warning", help="uvicorn's log level")
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=("critical", "error", "warning", "info", "debug", "trace"),
+        help="uvicorn's log level",
+    )
     return p
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuses, in one line, an address that cannot be bound (unknown host, port in use)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise UsageError(f"--host {host}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
 
 def serve(name: str, argv: list[str]) -> int:
@@ -43,6 +65,7 @@ def serve(name: str, argv: list[str]) -> int:
         raise UsageError(f"--num-samples must be in [1, {MAX_NUM_SAMPLES}], got {args.num_samples}")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be in [1, 65535], got {args.port}")
+    _check_address(args.host, args.port)  # before minutes of model loading
     import uvicorn
 
     from tacgen.serving.app import create_app

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from collections import Counter
 
 import numpy as np
 
+from tacgen.cli import CommandParser, int_at_least
 from tacgen.core.paths import resolve_data_path
 from tacgen.data.benchmark import FormatOptions
 from tacgen.data.cache import load_split
@@ -22,16 +22,20 @@ def _percentiles(lengths: np.ndarray) -> str:
 
 def summary(name: str, argv: list[str]) -> int:
     """``tacgen summary``: examples, lengths and frequent tactics of each split file."""
-    p = argparse.ArgumentParser(
+    p = CommandParser(
         prog="tacgen summary",
         description="Theorems, examples, length percentiles and frequent tactics of each split.",
     )
     p.add_argument(
         "--data-path", required=True, help="split folder, split file or tacgen:demo/random"
     )
-    p.add_argument("--max-input-length", type=int, default=2300, help="state budget in bytes")
-    p.add_argument("--max-output-length", type=int, default=512, help="tactic budget in bytes")
-    p.add_argument("--top", type=int, default=10, help="most frequent tactics to show")
+    p.add_argument(
+        "--max-input-length", type=int_at_least(1), default=2300, help="state budget in bytes"
+    )
+    p.add_argument(
+        "--max-output-length", type=int_at_least(1), default=512, help="tactic budget in bytes"
+    )
+    p.add_argument("--top", type=int_at_least(0), default=10, help="most frequent tactics to show")
     args = p.parse_args(argv)
     path = resolve_data_path(args.data_path)
     files = [path] if path.is_file() else sorted(path.glob("*.json"))

@@ -8,6 +8,7 @@ file or the new one, never a truncated one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         The temporary path, in the same folder (a rename there is atomic).
     """
     target = Path(target)
+    if target.is_dir():  # say so now, not after writing it all under a temporary name
+        raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     os.close(fd)

@@ -139,9 +139,25 @@ class Query:
     """(line, column) where the theorem starts."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.state, str):
-            raise RecordError(f"state must be a string, got {type(self.state).__name__}")
+        for name in ("state", "file_path", "full_name"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                raise RecordError(f"{name} must be a string, got {type(value).__name__}")
+        _check_encodable(self.state, "state")
         object.__setattr__(self, "position", as_position(self.position, "position"))
+
+
+def _check_encodable(text: str, name: str) -> None:
+    """Refuses text that has no UTF-8 form (a lone surrogate, e.g. from JSON ``"\\ud800"``):
+    the byte-level model cannot read it."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RecordError(
+            f"{name} is not valid Unicode: {error.reason} at character {error.start}"
+        ) from None
 
 
 def make_queries(
@@ -162,8 +178,10 @@ def make_queries(
         One :class:`Query` per state.
 
     Raises:
-        UsageError: when the lists differ in length.
+        UsageError: when the lists differ in length, or ``states`` is one string.
     """
+    if isinstance(states, str):  # would be read as one state per character
+        raise UsageError("states must be a list of strings, got one string")
     n = len(states)
     if not len(file_paths) == len(theorem_full_names) == len(theorem_positions) == n:
         raise UsageError(

@@ -97,11 +97,29 @@ def fetch(url: str, partial: Path, progress: Progress | None = None, retries: in
                 return
         except (OSError, http.client.HTTPException) as error:
             if attempt == retries:
-                raise DownloadError(
-                    f"{url}: {error} (kept {partial}; run again to resume)"
-                ) from None
+                raise DownloadError(f"{url}: {error}{_kept(partial)}") from None
+            logger.info("%s: %s; trying again (%d of %d)", url, error, attempt + 1, retries)
+            continue
         logger.info("%s: connection dropped; resuming", url)
-    raise DownloadError(f"{url}: incomplete after {retries + 1} tries (kept {partial})")
+    raise DownloadError(f"{url}: incomplete after {retries + 1} tries{_kept(partial)}")
+
+
+def _kept(partial: Path) -> str:
+    if partial.is_file() and partial.stat().st_size:
+        return f" (kept {partial}; run again to resume)"
+    return ""
+
+
+def check_source(url: str, md5: str) -> None:
+    """Refuses, before any download, a URL that is not http(s) or an MD5 that is not one.
+
+    Raises:
+        UsageError: naming the bad value.
+    """
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url must start with http:// or https://, got {url!r}")
+    if len(md5) != 32 or any(c not in "0123456789abcdef" for c in md5.lower()):
+        raise UsageError(f"--md5 must be 32 hexadecimal digits, got {md5!r}")
 
 
 def md5_of(path: Path) -> str:
@@ -172,20 +190,25 @@ def download(
         The extracted folder.
 
     Raises:
-        UsageError: for an unknown dataset.
+        UsageError: for an unknown dataset, a URL that is not http(s), an MD5 that is not
+            32 hex digits or an ``out_dir`` that is a file.
         DownloadError: on a failed download, a checksum mismatch (the file is kept as
             ``.partial``) or an unsafe archive.
     """
     if name not in DATASETS:
         raise UsageError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     dataset = DATASETS[name]
+    url, md5 = url or dataset.url, md5 or dataset.md5
+    check_source(url, md5)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     archive = out / f"{dataset.folder}.tar.gz"
     partial = archive.with_name(archive.name + ".partial")
     if not archive.is_file():
-        fetch(url or dataset.url, partial, progress)
-        actual, expected = md5_of(partial), (md5 or dataset.md5).lower()
+        fetch(url, partial, progress)
+        actual, expected = md5_of(partial), md5.lower()
         if actual != expected:
             raise DownloadError(
                 f"md5 of {partial} is {actual}, expected {expected}: the file is kept under "

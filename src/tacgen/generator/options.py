@@ -8,6 +8,7 @@ the plain log-probability that best-first proof search needs).
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
@@ -58,6 +59,10 @@ class GenerationOptions:
                 "need temperature > 0, top_k >= 0 and 0 < top_p <= 1, got "
                 f"{self.temperature}, {self.top_k}, {self.top_p}"
             )
+        if not isinstance(self.prefix, str):
+            raise UsageError(f"prefix must be a string, got {type(self.prefix).__name__}")
+        if isinstance(self.banned_tactics, str):  # would ban each of its characters
+            raise UsageError("banned_tactics must be a collection of tactics, got one string")
         if not isinstance(self.banned_tactics, frozenset):
             object.__setattr__(self, "banned_tactics", frozenset(self.banned_tactics))
 
@@ -90,8 +95,10 @@ def check_num_samples(num_samples: int) -> None:
         num_samples: candidates asked for per query.
 
     Raises:
-        UsageError: outside the bound.
+        UsageError: for a non-int, or outside the bound.
     """
+    if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool):
+        raise UsageError(f"num_samples must be an int, got {type(num_samples).__name__}")
     if not 1 <= num_samples <= MAX_NUM_SAMPLES:
         raise UsageError(f"num_samples must be in [1, {MAX_NUM_SAMPLES}], got {num_samples}")
 

@@ -46,6 +46,37 @@ def check_checkpoint_file(path: Path) -> None:
         raise CheckpointError(f"cannot read checkpoint {path}: not a torch.save archive (corrupt?)")
 
 
+def check_checkpoint_kind(path: Path, config_key: str, noun: str) -> None:
+    """Raises a one-line error when ``path`` is a checkpoint of another tacgen class.
+
+    The file is memory-mapped, so this costs little even for a large checkpoint. A file that
+    does not load as a plain checkpoint is left for the caller's loader to report.
+
+    Args:
+        path: a ``torch.save`` checkpoint.
+        config_key: the key the expected class stores its backbone config under.
+        noun: what the expected class is called in messages (``generator``, ``retriever``).
+
+    Raises:
+        CheckpointError: when the checkpoint stores another class's backbone config.
+    """
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+    except Exception:  # anything else is the loader's to report
+        return
+    if not isinstance(checkpoint, dict) or config_key in checkpoint:
+        return
+    for key, other in _KINDS.items():
+        if key in checkpoint:
+            raise CheckpointError(f"{path} is a {other} checkpoint, not a {noun} one")
+
+
+_KINDS = {"t5_config": "generator", "t5_encoder_config": "retriever"}
+"""The backbone config key of each tacgen checkpoint kind (``BackboneSpec.config_key``)."""
+
+
 def read_checkpoint(
     path: Path,
     config_key: str,

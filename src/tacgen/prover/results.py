@@ -49,23 +49,29 @@ def repair(path: Path) -> int:
 def read_results(path: Path) -> list[dict[str, Any]]:
     """The results recorded in a file, in order.
 
+    A last line without its newline (a run killed while writing it) is skipped with a
+    warning; ``tacgen prove`` drops it with :func:`repair` and searches that theorem again.
+
     Raises:
         UsageError: naming the line, when a complete line is not a result.
     """
     rows: list[dict[str, Any]] = []
     if not path.is_file():
         return rows
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UsageError(f"{path}:{number}: not a result line: {error}") from None
-            if not isinstance(row, dict) or row.get("status") not in STATUSES:
-                raise UsageError(f"{path}:{number}: not a result line (no valid status)")
-            rows.append(row)
+    lines = path.read_bytes().split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            if number == len(lines):  # no newline after it: cut by a kill
+                logger.warning("%s:%d: skipped a partial last line", path, number)
+                break
+            raise UsageError(f"{path}:{number}: not a result line: {error}") from None
+        if not isinstance(row, dict) or row.get("status") not in STATUSES:
+            raise UsageError(f"{path}:{number}: not a result line (no valid status)")
+        rows.append(row)
     return rows
 
 

@@ -15,6 +15,7 @@ decoding batches (:class:`~tacgen.serving.batcher.DynamicBatcher`).
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -60,7 +61,13 @@ def create_app(
         The FastAPI application.
     """
     from fastapi import Body, FastAPI, HTTPException
+    from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
+
+    class SafeJSON(JSONResponse):
+        # ASCII escapes: a lone surrogate sent as "\ud800" cannot be written as UTF-8.
+        def render(self, content: Any) -> bytes:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
     batcher = DynamicBatcher(generator, max_batch_size, max_wait_ms)
 
@@ -74,12 +81,19 @@ def create_app(
 
     @app.exception_handler(TacgenError)
     async def input_error(request: Any, error: TacgenError) -> Any:
-        return JSONResponse(status_code=422, content={"detail": " ".join(str(error).split())})
+        return SafeJSON(status_code=422, content={"detail": " ".join(str(error).split())})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Any, error: RequestValidationError) -> Any:
+        # FastAPI's own answer echoes each bad input: megabytes for an oversized state.
+        fields = ("type", "loc", "msg")
+        detail = [{k: e[k] for k in fields if k in e} for e in error.errors()]
+        return SafeJSON(status_code=422, content={"detail": detail})
 
     @app.exception_handler(Exception)
     async def internal_error(request: Any, error: Exception) -> Any:
         detail = f"{type(error).__name__}: {error}"
-        return JSONResponse(status_code=500, content={"detail": detail})
+        return SafeJSON(status_code=500, content={"detail": detail})
 
     @app.post("/generate", response_model=CopilotGenerateResponse)
     async def generate(request: CopilotGenerateRequest) -> CopilotGenerateResponse:

@@ -32,7 +32,12 @@ class RemoteGenerator(TacticGenerator):
         Args:
             url: the server's base URL, e.g. ``http://127.0.0.1:23337``.
             timeout: seconds to wait for one answer.
+
+        Raises:
+            UsageError: for a URL that is not http(s).
         """
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"the server URL must start with http:// or https://, got {url!r}")
         self.url = url.rstrip("/")
         self.timeout = timeout
 
