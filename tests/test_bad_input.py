@@ -185,6 +185,40 @@ def test_lightning_parser_errors_are_one_line(
     assert line.startswith("tacgen: error:") and "--help" in line
 
 
+@pytest.mark.parametrize(
+    ("extra", "fragments"),
+    [
+        (["--data.num_workers", "-1"], ["num_workers must be >= 0"]),
+        (["--data.data_path", "tacgen:demo/random/train.json"], ["split folder", "train.json"]),
+        (["--model.lr", "-1"], ["lr > 0"]),
+        (
+            [
+                "--trainer.callbacks+=tacgen.nn.checkpointing.LastCheckpoint",
+                "--trainer.callbacks.every_n_train_steps",
+                "0",
+            ],
+            ["every_n_train_steps"],
+        ),
+    ],
+)
+def test_bad_fit_values_are_one_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: list[str],
+    fragments: list[str],
+) -> None:
+    """Refused by a constructor (wrapped by jsonargparse) or at the optimizer's creation."""
+    monkeypatch.chdir(tmp_path)
+    argv = ["fit", "--config", DEMO_CONFIG, "--trainer.max_steps", "1", *extra]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith("tacgen: error:")]
+    assert err.rstrip().endswith(line) and all(f in line for f in fragments), err
+
+
 @pytest.mark.parametrize("command", ["fit", "validate", "test", "predict"])
 def test_a_retriever_checkpoint_given_to_the_generator_is_named(
     capsys: pytest.CaptureFixture[str], retriever_checkpoint: Path, command: str

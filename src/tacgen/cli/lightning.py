@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tacgen.cli import setup_torch
-from tacgen.core.errors import ConfigError, UsageError
+from tacgen.core.errors import ConfigError, TacgenError, UsageError
 from tacgen.core.paths import DEMO_PREFIX
 
 _NO_CHECKPOINT_VALUES = ("last", "best", "hpc", "registry", "null")
@@ -185,6 +185,25 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
         raise UsageError(str(error)) from error
     except argparse.ArgumentError as error:
         raise UsageError(f"{error} (see {prog} {argv[0]} --help)") from None
+    except Exception as error:
+        # jsonargparse wraps what a constructor raised (a callback's ConfigError) in a
+        # multi-line ValueError: the TacgenError inside is the one line to show.
+        cause = _tacgen_cause(error)
+        if cause is None:
+            raise
+        raise cause from None
+
+
+def _tacgen_cause(error: BaseException) -> TacgenError | None:
+    """The first TacgenError in ``error``'s chain of causes, if any."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TacgenError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def generator(name: str, args: list[str]) -> int:

@@ -82,6 +82,13 @@ class GeneratorDataModule(L.LightningDataModule):
             raise ConfigError("batch sizes must be positive")
         self.save_hyperparameters()
         self.data_path = resolve_data_path(data_path)
+        if num_workers < 0:
+            raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
+        if self.data_path.is_file():
+            raise ConfigError(
+                f"data_path is a split folder (train.json, val.json, ...), got a file: "
+                f"{self.data_path}"
+            )
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.num_workers = num_workers

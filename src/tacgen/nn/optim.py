@@ -58,6 +58,8 @@ def build_optimizer(
     Returns:
         The optimizer.
     """
+    if not lr > 0 or weight_decay < 0:
+        raise ConfigError(f"need lr > 0 and weight_decay >= 0, got {lr} and {weight_decay}")
     trainable = [p for p in parameters if p.requires_grad]
     fused = True if device_type == "cuda" else None
     return torch.optim.AdamW(trainable, lr=lr, weight_decay=weight_decay, fused=fused)

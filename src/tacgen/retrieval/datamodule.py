@@ -221,6 +221,13 @@ class RetrievalDataModule(L.LightningDataModule):
             raise ConfigError("need 0 <= num_in_file_negatives <= num_negatives")
         self.save_hyperparameters()
         self.data_path = resolve_data_path(data_path)
+        if num_workers < 0:
+            raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
+        if self.data_path.is_file():
+            raise ConfigError(
+                f"data_path is a split folder (train.json, val.json, ...), got a file: "
+                f"{self.data_path}"
+            )
         self.corpus_path = resolve_data_path(corpus_path)
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.max_input_length, self.num_workers = max_input_length, num_workers
