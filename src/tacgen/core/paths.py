@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.resources
 from pathlib import Path
 
+from tacgen.core.errors import ConfigError
+
 DEMO_PREFIX = "tacgen:demo"
 """``tacgen:demo/random`` names the bundled demo's ``random`` split folder."""
 
@@ -27,3 +29,23 @@ def resolve_data_path(path: str | Path) -> Path:
     if text == DEMO_PREFIX or text.startswith(DEMO_PREFIX + "/"):
         return demo_data_dir() / text[len(DEMO_PREFIX) :].lstrip("/")
     return Path(text).expanduser()
+
+
+def resolve_split_folder(path: str | Path) -> Path:
+    """:func:`resolve_data_path` for a data module's ``data_path``, which is a folder.
+
+    Args:
+        path: the split folder (``leandojo_benchmark_4/random``, ``tacgen:demo/random``).
+
+    Returns:
+        The filesystem path.
+
+    Raises:
+        ConfigError: when it names a file (a split file is given as ``train_file`` etc.).
+    """
+    folder = resolve_data_path(path)
+    if folder.is_file():
+        raise ConfigError(
+            f"data_path is a split folder (train.json, val.json, ...), got a file: {folder}"
+        )
+    return folder

@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from tacgen.core.errors import ConfigError
-from tacgen.core.paths import resolve_data_path
+from tacgen.core.paths import resolve_data_path, resolve_split_folder
 from tacgen.core.records import Premise
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.generator.batch import Batch
@@ -81,14 +81,9 @@ class GeneratorDataModule(L.LightningDataModule):
         if batch_size <= 0 or eval_batch_size <= 0:
             raise ConfigError("batch sizes must be positive")
         self.save_hyperparameters()
-        self.data_path = resolve_data_path(data_path)
+        self.data_path = resolve_split_folder(data_path)
         if num_workers < 0:
             raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
-        if self.data_path.is_file():
-            raise ConfigError(
-                f"data_path is a split folder (train.json, val.json, ...), got a file: "
-                f"{self.data_path}"
-            )
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size
         self.num_workers = num_workers

@@ -20,7 +20,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from tacgen.core.errors import ConfigError
-from tacgen.core.paths import resolve_data_path
+from tacgen.core.paths import resolve_data_path, resolve_split_folder
 from tacgen.data.contexts import RetrievalExample, SplitStats, TacticContext, load_contexts
 from tacgen.data.corpus import AccessibleSet, Corpus
 from tacgen.nn.resumable import ItemKey, ResumableLoader
@@ -220,14 +220,9 @@ class RetrievalDataModule(L.LightningDataModule):
         if not 0 <= num_in_file_negatives <= num_negatives:
             raise ConfigError("need 0 <= num_in_file_negatives <= num_negatives")
         self.save_hyperparameters()
-        self.data_path = resolve_data_path(data_path)
+        self.data_path = resolve_split_folder(data_path)
         if num_workers < 0:
             raise ConfigError(f"num_workers must be >= 0, got {num_workers}")
-        if self.data_path.is_file():
-            raise ConfigError(
-                f"data_path is a split folder (train.json, val.json, ...), got a file: "
-                f"{self.data_path}"
-            )
         self.corpus_path = resolve_data_path(corpus_path)
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
         self.max_input_length, self.num_workers = max_input_length, num_workers
