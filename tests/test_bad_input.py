@@ -127,7 +127,7 @@ def test_serve_refuses_a_port_in_use_before_loading_the_model(
     ("extra", "fragments"),
     [
         (["--url", "ftp://127.0.0.1/x.tar.gz"], ["--url", "http"]),
-        (["--url", "file:///etc/passwd"], ["--url"]),
+        (["--url", "data:text/plain,x"], ["--url"]),
         (["--md5", "xyz"], ["--md5", "32 hexadecimal"]),
         (["--md5", "g" * 32], ["--md5"]),
     ],

@@ -155,14 +155,24 @@ def test_other_world_size_keeps_position_and_warns(caplog: pytest.LogCaptureFixt
     assert len(list(fresh)) == len(loader) - 1
 
 
-def test_needs_an_epoch_sampler_and_finds_it_under_ddp_wrapping() -> None:
+def test_finds_the_epoch_sampler_under_ddp_wrapping() -> None:
     from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
 
-    with pytest.raises(TypeError, match="EpochSampler"):
-        ResumableLoader(Keys(4), sampler=range(4), batch_size=2)
     inner = ShuffledSampler(8, seed=0)
-    wrapped = DistributedSamplerWrapper(inner, num_replicas=2, rank=1, shuffle=False)
-    assert find_epoch_sampler(wrapped) is inner
+    wrapped = DistributedSamplerWrapper(inner, num_replicas=2, rank=1, shuffle=True)
+    assert find_epoch_sampler(wrapped) is inner  # shuffle=True: what Lightning passes
+    assert find_epoch_sampler(range(4)) is None
+
+
+def test_another_sampler_makes_a_plain_loader() -> None:
+    """Lightning rebuilds the loader with a SequentialSampler for ``overfit_batches``."""
+    from torch.utils.data import SequentialSampler
+
+    loader = ResumableLoader(list(range(6)), sampler=SequentialSampler(range(6)), batch_size=2)
+    assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4, 5]]
+    assert loader.state_dict() == {}
+    loader.load_state_dict({})
+    assert len(list(loader)) == 3
 
 
 def test_shuffled_sampler_is_a_permutation_per_seed_and_epoch() -> None:

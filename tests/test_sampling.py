@@ -78,15 +78,37 @@ def test_seed_comes_from_seed_everything(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_ddp_ranks_get_disjoint_grouped_batches() -> None:
-    """With 2 replicas, rank r takes every 2nd index (as Lightning's wrapper does): the ranks'
-    batches are disjoint and each lies inside one group of the shared stream."""
+    """With 2 replicas, rank r keeps every 2nd index of the shared stream: the ranks'
+    batches are disjoint, cover everything, and each lies inside one group of the stream."""
     lengths = real_like_lengths(1000)
-    order = list(LengthGroupedSampler(lengths, 4, shuffle=True, seed=0, num_replicas=2))
-    groups = [set(order[i : i + 8]) for i in range(0, len(order) - len(order) % 8, 8)]
-    ranks = [order[r::2] for r in range(2)]
+    stream = LengthGroupedSampler(lengths, 4, shuffle=True, seed=0, num_replicas=2).order(0)
+    groups = [set(stream[i : i + 8]) for i in range(0, 1000 - 1000 % 8, 8)]  # 2 ranks x 4
+    ranks = [
+        list(LengthGroupedSampler(lengths, 4, shuffle=True, seed=0, num_replicas=2, rank=r))
+        for r in range(2)
+    ]
+    assert len(ranks[0]) == len(ranks[1]) == 500
+    assert set(ranks[0]).isdisjoint(ranks[1]) and len(set(ranks[0]) | set(ranks[1])) == 1000
     batches = [set(rank[i : i + 4]) for rank in ranks for i in range(0, len(rank) - 3, 4)]
-    assert set(ranks[0]).isdisjoint(ranks[1])
     assert all(any(batch <= group for group in groups) for batch in batches)
+
+
+def test_ddp_pads_an_uneven_split_like_distributed_sampler() -> None:
+    """5 examples on 2 ranks: 3 each, the stream's first example repeated (as
+    ``DistributedSampler`` does for evaluation)."""
+    lengths = np.array([3, 9, 1, 8, 4])
+    ranks = [list(LengthGroupedSampler(lengths, 1, False, num_replicas=2, rank=r)) for r in (0, 1)]
+    assert ranks == [[1, 4, 2], [3, 0, 1]]  # stream 1, 3, 4, 0, 2, then 1 again
+
+
+def test_lightning_does_not_wrap_the_sampler() -> None:
+    """Lightning leaves a DistributedSampler alone; its own wrapper would reshuffle the
+    stream for training (it always passes shuffle=True there) and undo the groups."""
+    from torch.utils.data import DistributedSampler
+
+    assert isinstance(LengthGroupedSampler(np.ones(4), 2, True), DistributedSampler)
+    with pytest.raises(ValueError, match="rank 2"):
+        LengthGroupedSampler(np.ones(4), 2, True, num_replicas=2, rank=2)
 
 
 def test_evaluation_order_is_longest_first() -> None:
@@ -101,30 +123,3 @@ def test_bad_arguments() -> None:
         LengthGroupedSampler(np.ones(3), 0, True)
     with pytest.raises(ValueError, match="megabatch_factor"):
         LengthGroupedSampler(np.ones(3), 2, True, megabatch_factor=0)
-
-
-def test_lightning_ddp_wrapper_keeps_the_groups() -> None:
-    """What Lightning does under DDP, with its own classes: it sees an unshuffled loader (so
-    it does not reshuffle the stream) and wraps the sampler; each rank's batches are then
-    disjoint and each lies inside one group of the shared stream."""
-    from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
-    from lightning.pytorch.utilities.data import _is_dataloader_shuffled
-    from torch.utils.data import DataLoader
-
-    lengths = real_like_lengths(1000)
-    sampler = LengthGroupedSampler(lengths, 4, shuffle=True, seed=0, num_replicas=2)
-    loader = DataLoader(list(range(1000)), batch_size=4, sampler=sampler, drop_last=True)
-    assert not _is_dataloader_shuffled(loader)
-    sampler.set_epoch(0)
-    stream = list(sampler)
-    groups = [set(stream[i : i + 8]) for i in range(0, len(stream) - len(stream) % 8, 8)]
-    seen: set[int] = set()
-    for rank in range(2):
-        sampler.set_epoch(0)  # every rank draws the same stream
-        wrapper = DistributedSamplerWrapper(sampler, num_replicas=2, rank=rank, shuffle=False)
-        ranked = list(wrapper)
-        batches = [set(ranked[i : i + 4]) for i in range(0, len(ranked) - 3, 4)]
-        assert all(any(batch <= group for group in groups) for batch in batches)
-        assert seen.isdisjoint(ranked)
-        seen.update(ranked)
-    assert len(seen) == 1000

@@ -110,7 +110,14 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type``: an integer no smaller than ``minimum``."""
+    """An argparse ``type``: an integer no smaller than ``minimum``.
+
+    Args:
+        minimum: the smallest value accepted.
+
+    Returns:
+        The parser of one command-line value (its error is argparse's one line).
+    """
 
     def parse(text: str) -> int:
         try:

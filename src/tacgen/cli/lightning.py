@@ -195,14 +195,18 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
 
 
 def _tacgen_cause(error: BaseException) -> TacgenError | None:
-    """The first TacgenError in ``error``'s chain of causes, if any."""
+    """The TacgenError that ``error`` was raised from (``raise ... from``), if any.
+
+    Only explicit causes count: an error raised while a TacgenError was being handled is a
+    different failure and keeps its traceback.
+    """
     seen: set[int] = set()
-    current: BaseException | None = error
+    current: BaseException | None = error.__cause__
     while current is not None and id(current) not in seen:
         if isinstance(current, TacgenError):
             return current
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return None
 
 

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "--expansion-batch", type=int, default=1,
         help="frontier nodes expanded per generator call (1: ReProver's order)",
     )  # fmt: skip
-    p.add_argument("--workers", type=int, default=1, help="theorems searched at once")
+    p.add_argument("--workers", type=int_at_least(1), default=1, help="theorems searched at once")
     p.add_argument("--ray-address", help="run the workers as Ray actors (auto, ray://..., local)")
     p.add_argument("--theorems", nargs="+", metavar="NAME", help="only these theorems")
     p.add_argument("--limit", type=int, help="at most this many theorems")
@@ -114,8 +114,6 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("give exactly one of --ckpt PATH or --server URL")
     if args.server is not None and (args.backend != "torch" or args.compute_type):
         raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
-    if args.workers < 1:
-        raise UsageError(f"--workers must be at least 1, got {args.workers}")
     if args.server is not None and not args.ray_address:
         from tacgen.serving.remote import RemoteGenerator
 

@@ -111,13 +111,17 @@ def _kept(partial: Path) -> str:
 
 
 def check_source(url: str, md5: str) -> None:
-    """Refuses, before any download, a URL that is not http(s) or an MD5 that is not one.
+    """Refuses, before any download, a URL urllib cannot fetch or an MD5 that is not one.
+
+    Args:
+        url: the archive's URL: ``http://``, ``https://`` or ``file://`` (a local mirror).
+        md5: the expected checksum.
 
     Raises:
         UsageError: naming the bad value.
     """
-    if not url.startswith(("http://", "https://")):
-        raise UsageError(f"--url must start with http:// or https://, got {url!r}")
+    if not url.startswith(("http://", "https://", "file://")):
+        raise UsageError(f"--url must start with http://, https:// or file://, got {url!r}")
     if len(md5) != 32 or any(c not in "0123456789abcdef" for c in md5.lower()):
         raise UsageError(f"--md5 must be 32 hexadecimal digits, got {md5!r}")
 

@@ -60,8 +60,6 @@ def check_checkpoint_kind(path: Path, config_key: str, noun: str) -> None:
     Raises:
         CheckpointError: when the checkpoint stores another class's backbone config.
     """
-    import torch
-
     try:
         checkpoint = torch.load(path, map_location="cpu", mmap=True, weights_only=True)
     except Exception:  # anything else is the loader's to report

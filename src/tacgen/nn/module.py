@@ -95,6 +95,10 @@ class T5Module(L.LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self.provenance = checkpoint.get(PROVENANCE_KEY)
+        if self._trainer is not None and self.trainer.state.fn == "fit":
+            from tacgen.nn.resumable import restore_checkpoint_random_states
+
+            restore_checkpoint_random_states(checkpoint)  # resuming: dropout goes on
 
     def _check_provenance(self, split: str) -> None:
         """Warns (or refuses) when ``split`` holds theorems this model was trained on."""

@@ -60,30 +60,30 @@ def _mix(*values: int) -> int:
     return int(np.random.SeedSequence(list(values)).generate_state(1, np.uint64)[0] >> 1)
 
 
-def find_epoch_sampler(sampler: Any) -> EpochSampler:
-    """The :class:`EpochSampler` inside ``sampler`` (Lightning wraps it under DDP).
+def find_epoch_sampler(sampler: Any) -> EpochSampler | None:
+    """The :class:`EpochSampler` inside ``sampler`` (Lightning wraps it under DDP), if any.
 
     Args:
         sampler: a loader's sampler.
 
     Returns:
-        The epoch sampler.
-
-    Raises:
-        TypeError: when there is none.
+        The epoch sampler, or None for another sampler (Lightning puts a
+        ``SequentialSampler`` in for ``overfit_batches``).
     """
-    seen = 0
-    while not isinstance(sampler, EpochSampler):
+    for _ in range(4):
+        if isinstance(sampler, EpochSampler):
+            return sampler
         # DistributedSamplerWrapper(_DatasetSamplerWrapper(sampler)) under DDP
-        inner = getattr(sampler, "_sampler", None) or getattr(sampler, "dataset", None)
-        if inner is None or seen > 4:
-            raise TypeError(f"ResumableLoader needs an EpochSampler, got {type(sampler)}")
-        sampler, seen = inner, seen + 1
-    return sampler
+        sampler = getattr(sampler, "_sampler", None) or getattr(sampler, "dataset", None)
+    return None
 
 
 def capture_random_states() -> dict[str, Any]:
-    """This process's random states, as tensors and plain values (``weights_only``-safe)."""
+    """This process's random states, as tensors and plain values (``weights_only``-safe).
+
+    Returns:
+        The python, numpy, torch and (when CUDA is in use) CUDA states.
+    """
     version, python_state, gauss = random.getstate()
     state = cast(tuple[str, np.ndarray, int, int, float], np.random.get_state(legacy=True))
     kind, keys, position, has_gauss, cached = state
@@ -98,7 +98,11 @@ def capture_random_states() -> dict[str, Any]:
 
 
 def restore_random_states(states: dict[str, Any]) -> None:
-    """Restores what :func:`capture_random_states` captured."""
+    """Restores what :func:`capture_random_states` captured.
+
+    Args:
+        states: its return value (also after a ``weights_only`` round trip).
+    """
     version, python_state, gauss = states["python"]
     random.setstate((version, tuple(python_state), gauss))
     kind, keys, position, has_gauss, cached = states["numpy"]
@@ -137,11 +141,14 @@ class _KeyedBatches:
         return len(self.batches)  # type: ignore[arg-type]
 
     def __iter__(self) -> Iterator[list[ItemKey]]:
-        sampler = find_epoch_sampler(self.loader.sampler)
+        sampler = self.loader.epoch_sampler
+        assert sampler is not None  # the loader uses this class only then
+        if self.loader._epoch is None:  # Lightning's set_epoch, made after the iterator
+            self.loader._epoch = sampler.epoch
         epoch, skip, seed = self.loader._epoch, self.loader._start, sampler.seed
         sampler.set_epoch(epoch)  # the epoch this pass was started for
         # One seed per example and epoch, drawn at once (a hash per item costs 30x more).
-        seeds = np.random.default_rng((seed, epoch, 2)).integers(0, 2**63, len(sampler))
+        seeds = np.random.default_rng((seed, epoch, 2)).integers(0, 2**63, sampler.size)
         for number, batch in enumerate(self.batches):
             if number >= skip:
                 yield [ItemKey(int(i), int(seeds[i])) for i in batch]
@@ -159,38 +166,40 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
 
         Args:
             dataset: the training dataset; ``__getitem__`` receives :class:`ItemKey`.
-            **kwargs: DataLoader's arguments; ``sampler`` is required. The loader keeps a
-                ``generator`` of its own (worker seeds), so that creating an iterator draws
-                nothing from torch's global generator.
+            **kwargs: DataLoader's arguments, ``sampler`` an :class:`EpochSampler` (with
+                another sampler, what Lightning's ``overfit_batches`` puts in, it is a plain
+                DataLoader). The loader keeps a ``generator`` of its own (worker seeds), so
+                that creating an iterator draws nothing from torch's global generator.
         """
-        find_epoch_sampler(kwargs.get("sampler"))
         kwargs.setdefault("generator", torch.Generator())
         super().__init__(dataset, **kwargs)
+        self.epoch_sampler = find_epoch_sampler(self.sampler)
+        """The sampler that orders the epochs; without one this is a plain DataLoader."""
         self._keyed: _KeyedBatches | None = None
-        self._epoch = 0
+        self._epoch: int | None = None  # of this pass; None: the sampler's, at the first batch
         self._start = 0  # batches skipped at the beginning of this pass
         self._served = 0  # batches handed out in this pass
         self._pending: dict[str, Any] | None = None  # a loaded state not used yet
         self._random_states: dict[str, Any] | None = None
+        self._resumed = False  # a state was loaded: this loader numbers the epochs
 
     @property
     def _index_sampler(self) -> Any:
         # DataLoader iterators ask for index batches here (also __len__, unchanged).
-        if not self._auto_collation:
+        if not self._auto_collation or getattr(self, "epoch_sampler", None) is None:
             return super()._index_sampler
         if self._keyed is None or self._keyed.batches is not self.batch_sampler:
             self._keyed = _KeyedBatches(self.batch_sampler, self)  # type: ignore[arg-type]
         return self._keyed
 
     def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
-        sampler = find_epoch_sampler(self.sampler)
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._epoch, self._start = int(pending["epoch"]), int(pending["batches"])
-        else:
-            self._epoch, self._start = sampler.epoch, 0
+        sampler = self.epoch_sampler
+        if sampler is None:
+            return super().__iter__()
+        self._begin_pass()
         self._served = 0
-        self.generator.manual_seed(_mix(sampler.seed, self._epoch, 1))
+        epoch = sampler.epoch if self._epoch is None else self._epoch
+        self.generator.manual_seed(_mix(sampler.seed, epoch, 1))
         iterator = super().__iter__()
         if self._random_states is not None:
             # After the iterator exists and before the first batch: as at the save.
@@ -198,22 +207,53 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
             self._random_states = None
         return self._count(iterator)
 
+    def _begin_pass(self) -> None:
+        """Sets the epoch and the batches to skip of the pass that starts now."""
+        if self._pending is not None:
+            self._epoch, self._start = self._pending["epoch"], self._pending["batches"]
+            self._pending = None
+        elif self._resumed:
+            # After a resume, Lightning's epoch count can run one ahead (a checkpoint saved
+            # at an epoch's end or at the end of training), and its first pass can stop
+            # early: the data go on as one stream, an epoch after each complete pass.
+            done = self._start + self._served
+            if done >= len(self):
+                self._epoch, self._start = (self._epoch or 0) + 1, 0
+            else:
+                self._start = done
+        else:
+            self._epoch, self._start = None, 0
+
     def _count(self, iterator: Iterator[Any]) -> Iterator[Any]:
         for batch in iterator:
             self._served += 1
             yield batch
 
     def state_dict(self) -> dict[str, Any]:
-        """The position in the current pass and every rank's random states."""
+        """What a checkpoint keeps of the loader (a collective under DDP).
+
+        Returns:
+            The epoch of the current pass, the batches handed out in it, the batches per
+            epoch, and every rank's random states; empty without an epoch sampler.
+        """
+        if self.epoch_sampler is None:
+            return {}
+        epoch = self.epoch_sampler.epoch if self._epoch is None else self._epoch
         return {
-            "epoch": self._epoch,
+            "epoch": epoch,
             "batches": self._start + self._served,
             "length": len(self),
             "random_states": _gather_random_states(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Makes the next pass continue the saved one (or start the next epoch)."""
+        """Makes the next pass continue the saved one (or start the next epoch).
+
+        Args:
+            state: what :meth:`state_dict` returned (an empty one is ignored).
+        """
+        if self.epoch_sampler is None or "epoch" not in state:
+            return
         epoch, batches = int(state["epoch"]), int(state["batches"])
         if batches >= len(self):  # saved at the last batch: the next epoch from its start
             epoch, batches = epoch + 1, 0
@@ -227,14 +267,51 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
                 epoch,
             )
         self._pending = {"epoch": epoch, "batches": batches}
-        rank, world = _distributed()
-        saved = state.get("random_states") or []
-        if len(saved) == world:
-            self._random_states = saved[rank]
-        else:
-            logger.warning(
-                "the checkpoint holds random states of %d processes, this run has %d: "
-                "they are not restored (dropout draws differ from the interrupted run)",
-                len(saved),
-                world,
-            )
+        self._resumed = True
+        self._random_states = own_random_states(state)
+
+
+def own_random_states(state: dict[str, Any]) -> dict[str, Any] | None:
+    """This rank's random states in a :class:`ResumableLoader` state, if they fit this run.
+
+    Args:
+        state: what ``ResumableLoader.state_dict`` returned.
+
+    Returns:
+        The states to restore, or None (with a warning) for another number of processes.
+    """
+    rank, world = _distributed()
+    saved = state.get("random_states") or []
+    if len(saved) == world:
+        return dict(saved[rank])
+    logger.warning(
+        "the checkpoint holds random states of %d processes, this run has %d: "
+        "they are not restored (dropout draws differ from the interrupted run)",
+        len(saved),
+        world,
+    )
+    return None
+
+
+def restore_checkpoint_random_states(checkpoint: dict[str, Any]) -> bool:
+    """Restores the random states a :class:`ResumableLoader` saved in a Lightning checkpoint.
+
+    Lightning hands the loader its state only when it restarts inside an epoch; a
+    checkpoint saved at an epoch's end of a ``max_epochs`` run starts the next epoch afresh.
+    The modules call this from ``on_load_checkpoint`` so that dropout continues there too.
+
+    Args:
+        checkpoint: the loaded checkpoint.
+
+    Returns:
+        Whether random states were restored.
+    """
+    loops = checkpoint.get("loops") or {}
+    states = ((loops.get("fit_loop") or {}).get("state_dict") or {}).get("combined_loader")
+    for state in states or []:
+        if isinstance(state, dict) and "random_states" in state:
+            own = own_random_states(state)
+            if own is not None:
+                restore_random_states(own)
+                return True
+    return False

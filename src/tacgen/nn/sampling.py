@@ -13,47 +13,76 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-from torch.utils.data import Sampler
+from torch.utils.data import DistributedSampler
 
 
-def _world_size() -> int:
+def _process_group() -> tuple[int, int]:
+    """(world size, rank) of the process group, (1, 0) without one."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_world_size()
-    return 1
+        return torch.distributed.get_world_size(), torch.distributed.get_rank()
+    return 1, 0
 
 
-class EpochSampler(Sampler[int]):
+class EpochSampler(DistributedSampler):  # type: ignore[type-arg]
     """A sampler whose order depends only on ``seed`` and ``epoch`` (never global RNGs).
 
-    Every DDP rank draws the same stream, and a resumed run can recreate an interrupted
-    epoch's order from the two numbers (:class:`tacgen.nn.resumable.ResumableLoader`).
+    Every DDP rank computes the same stream and keeps every ``num_replicas``-th index of it,
+    from its ``rank`` on (the stream padded with its first indices to a multiple, as
+    ``DistributedSampler`` pads). Being a ``DistributedSampler``, it is not wrapped by
+    Lightning, whose wrapper would reshuffle the stream (and so undo length grouping). A
+    resumed run recreates an interrupted epoch's order from the two numbers
+    (:class:`tacgen.nn.resumable.ResumableLoader`).
     """
 
-    def __init__(self, size: int, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        seed: int | None = None,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+    ) -> None:
         """Builds the sampler.
 
         Args:
             size: the number of examples.
             seed: the base seed; ``$PL_GLOBAL_SEED`` (set by ``seed_everything``), else 0.
+            num_replicas: processes sharing the stream; the process group's size when None.
+            rank: this process's place among them; the process group's rank when None.
         """
+        # Not DistributedSampler.__init__: it needs a process group; its type is what counts.
+        world, own = _process_group()
         self.size = size
         self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) if seed is None else seed
         self.epoch = 0
+        self.num_replicas = world if num_replicas is None else num_replicas
+        self.rank = own if rank is None else rank
+        if not 0 <= self.rank < self.num_replicas:
+            raise ValueError(f"rank {self.rank} is not in [0, {self.num_replicas})")
 
     def set_epoch(self, epoch: int) -> None:
         """Sets the epoch that seeds the next order (Lightning calls it every epoch)."""
         self.epoch = epoch
 
     def __len__(self) -> int:
-        return self.size
+        return -(-self.size // self.num_replicas)  # this rank's share, padded
 
     def __iter__(self) -> Iterator[int]:
         order = self.order(self.epoch)
         self.epoch += 1  # a fresh order next time, also when nobody calls set_epoch
+        if self.num_replicas > 1 and self.size:
+            order = np.resize(order, len(self) * self.num_replicas)  # pads by repeating
+            order = order[self.rank :: self.num_replicas]
         return iter(order.tolist())
 
     def order(self, epoch: int) -> np.ndarray:
-        """(examples,) the indices of one epoch, in order."""
+        """The indices of one epoch, in order.
+
+        Args:
+            epoch: the epoch (with ``seed``, all that decides the order).
+
+        Returns:
+            (examples,) a permutation of ``range(size)``.
+        """
         raise NotImplementedError
 
 
@@ -73,10 +102,9 @@ class LengthGroupedSampler(EpochSampler):
     batches are then shuffled, and a leftover partial batch goes last (the loader drops it
     with ``drop_last``). Evaluation: all examples, longest first (peak memory comes first).
 
-    Under DDP, Lightning hands rank r every world-size-th index of this stream without
-    shuffling it; batches here are world size times larger, so each rank still gets one
-    length group per batch. The order depends only on ``seed`` and the epoch, so every rank
-    draws the same stream.
+    Under DDP, groups here are world size times larger than a batch and rank r keeps every
+    world-size-th index of the stream (:class:`EpochSampler`), so each rank still gets one
+    length group per batch.
     """
 
     def __init__(
@@ -87,6 +115,7 @@ class LengthGroupedSampler(EpochSampler):
         seed: int | None = None,
         megabatch_factor: int = 50,
         num_replicas: int | None = None,
+        rank: int | None = None,
     ) -> None:
         """Builds the sampler.
 
@@ -98,15 +127,15 @@ class LengthGroupedSampler(EpochSampler):
             megabatch_factor: batches per sorted mega-batch: larger groups lengths more
                 tightly, smaller keeps batches more random.
             num_replicas: processes sharing the stream; the process group's size when None.
+            rank: this process's place among them; the process group's rank when None.
         """
         if batch_size < 1 or megabatch_factor < 1:
             raise ValueError("batch_size and megabatch_factor must be at least 1")
-        super().__init__(len(lengths), seed)
+        super().__init__(len(lengths), seed, num_replicas, rank)
         self.lengths = np.asarray(lengths, dtype=np.int64)  # (examples,)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.megabatch_factor = megabatch_factor
-        self.num_replicas = num_replicas
 
     def order(self, epoch: int) -> np.ndarray:
         """(examples,) grouped batches (training) or longest first (evaluation)."""
@@ -115,7 +144,7 @@ class LengthGroupedSampler(EpochSampler):
         return self._grouped_order(np.random.default_rng((self.seed, epoch)))
 
     def _grouped_order(self, rng: np.random.Generator) -> np.ndarray:
-        group = self.batch_size * (self.num_replicas or _world_size())
+        group = self.batch_size * self.num_replicas  # one batch for each rank
         permutation = rng.permutation(len(self.lengths))  # (examples,)
         mega = group * self.megabatch_factor
         batches: list[np.ndarray] = []

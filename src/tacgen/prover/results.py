@@ -49,8 +49,9 @@ def repair(path: Path) -> int:
 def read_results(path: Path) -> list[dict[str, Any]]:
     """The results recorded in a file, in order.
 
-    A last line without its newline (a run killed while writing it) is skipped with a
-    warning; ``tacgen prove`` drops it with :func:`repair` and searches that theorem again.
+    A last line that does not parse (a run killed while writing it) is skipped with a
+    warning; a complete last line without its newline is kept. ``tacgen prove`` drops a
+    cut line with :func:`repair` and searches that theorem again.
 
     Raises:
         UsageError: naming the line, when a complete line is not a result.

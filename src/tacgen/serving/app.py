@@ -61,13 +61,6 @@ def create_app(
         The FastAPI application.
     """
     from fastapi import Body, FastAPI, HTTPException
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-
-    class SafeJSON(JSONResponse):
-        # ASCII escapes: a lone surrogate sent as "\ud800" cannot be written as UTF-8.
-        def render(self, content: Any) -> bytes:
-            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
     batcher = DynamicBatcher(generator, max_batch_size, max_wait_ms)
 
@@ -78,22 +71,7 @@ def create_app(
         await batcher.stop()
 
     app = FastAPI(title="tacgen", lifespan=lifespan)
-
-    @app.exception_handler(TacgenError)
-    async def input_error(request: Any, error: TacgenError) -> Any:
-        return SafeJSON(status_code=422, content={"detail": " ".join(str(error).split())})
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Any, error: RequestValidationError) -> Any:
-        # FastAPI's own answer echoes each bad input: megabytes for an oversized state.
-        fields = ("type", "loc", "msg")
-        detail = [{k: e[k] for k in fields if k in e} for e in error.errors()]
-        return SafeJSON(status_code=422, content={"detail": detail})
-
-    @app.exception_handler(Exception)
-    async def internal_error(request: Any, error: Exception) -> Any:
-        detail = f"{type(error).__name__}: {error}"
-        return SafeJSON(status_code=500, content={"detail": detail})
+    _add_error_handlers(app)
 
     @app.post("/generate", response_model=CopilotGenerateResponse)
     async def generate(request: CopilotGenerateRequest) -> CopilotGenerateResponse:
@@ -138,3 +116,30 @@ async def _submit_each(batcher: DynamicBatcher, queries: list[TacticQuery]) -> l
     """The queries of one request, each with its own options, batched with everything else."""
     jobs = [batcher.submit([q.query()], q.num_samples, q.options()) for q in queries]
     return [ranked for (ranked,) in await asyncio.gather(*jobs)]
+
+
+def _add_error_handlers(app: Any) -> None:
+    """Bad input is a 422 with a short ``detail``; anything else a 500 naming the error."""
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+
+    class SafeJSON(JSONResponse):
+        # ASCII escapes: a lone surrogate sent as "\ud800" cannot be written as UTF-8.
+        def render(self, content: Any) -> bytes:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+    @app.exception_handler(TacgenError)
+    async def input_error(request: Any, error: TacgenError) -> Any:
+        return SafeJSON(status_code=422, content={"detail": " ".join(str(error).split())})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Any, error: RequestValidationError) -> Any:
+        # FastAPI's own answer echoes each bad input: megabytes for an oversized state.
+        fields = ("type", "loc", "msg")
+        detail = [{k: e[k] for k in fields if k in e} for e in error.errors()]
+        return SafeJSON(status_code=422, content={"detail": detail})
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Any, error: Exception) -> Any:
+        detail = f"{type(error).__name__}: {error}"
+        return SafeJSON(status_code=500, content={"detail": detail})
