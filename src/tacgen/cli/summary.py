@@ -20,8 +20,7 @@ def _percentiles(lengths: np.ndarray) -> str:
     return f"median {p50}, p90 {p90}, p99 {p99}, max {int(lengths.max())}"
 
 
-def summary(name: str, argv: list[str]) -> int:
-    """``tacgen summary``: examples, lengths and frequent tactics of each split file."""
+def _parser() -> CommandParser:
     p = CommandParser(
         prog="tacgen summary",
         description="Theorems, examples, length percentiles and frequent tactics of each split.",
@@ -36,7 +35,12 @@ def summary(name: str, argv: list[str]) -> int:
         "--max-output-length", type=int_at_least(1), default=512, help="tactic budget in bytes"
     )
     p.add_argument("--top", type=int_at_least(0), default=10, help="most frequent tactics to show")
-    args = p.parse_args(argv)
+    return p
+
+
+def summary(name: str, argv: list[str]) -> int:
+    """``tacgen summary``: examples, lengths and frequent tactics of each split file."""
+    args = _parser().parse_args(argv)
     path = resolve_data_path(args.data_path)
     files = [path] if path.is_file() else sorted(path.glob("*.json"))
     files = [f for f in files if f.name != "metadata.json"]

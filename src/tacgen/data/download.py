@@ -212,11 +212,16 @@ def download(
     partial = archive.with_name(archive.name + ".partial")
     if not archive.is_file():
         fetch(url, partial, progress)
-        actual, expected = md5_of(partial), md5.lower()
-        if actual != expected:
-            raise DownloadError(
-                f"md5 of {partial} is {actual}, expected {expected}: the file is kept under "
-                "that name; delete it to download again"
-            )
+        _check_md5(partial, md5)
         os.replace(partial, archive)
     return extract(archive, out, dataset.folder)
+
+
+def _check_md5(partial: Path, md5: str) -> None:
+    """Refuses a downloaded file whose MD5 is not ``md5``; the file stays for inspection."""
+    actual, expected = md5_of(partial), md5.lower()
+    if actual != expected:
+        raise DownloadError(
+            f"md5 of {partial} is {actual}, expected {expected}: the file is kept under "
+            "that name; delete it to download again"
+        )
