@@ -32,9 +32,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tacgen.core.records import Query
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions
 
 
 class FrequencyGenerator(TacticGenerator):

@@ -104,6 +104,27 @@ def test_core_and_data_do_not_import_torch() -> None:
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
+LIGHT_MODULES = [
+    "tacgen.generator.options",
+    "tacgen.serving.remote",
+    *(f"tacgen.cli.{name}" for name in ("common", "generate", "serve", "prove", "info")),
+]
+"""Imported by every command's argument parsing, and by CPU-only proof-search clients."""
+
+
+def test_argument_parsing_and_remote_clients_do_not_import_torch() -> None:
+    """``tacgen generate --help`` and bad flags answer at once (torch costs seconds)."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {LIGHT_MODULES!r}: importlib.import_module(name)\n"
+        "print(sorted(m for m in ('torch', 'lightning', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_public_names_resolve() -> None:
     """Every name in ``tacgen.__all__`` (the stable API) imports from its module."""
     import tacgen

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -60,3 +61,27 @@ def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> No
         raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert sorted(os.listdir(tmp_path)) == ["out.txt"]
+
+
+def test_a_failed_predict_run_leaves_the_old_predictions_and_no_partial_file(
+    tmp_path: Path,
+) -> None:
+    """``TacticPredictionWriter`` writes through ``atomic_path``: an exception mid-run keeps
+    the previous file whole and removes the partial one; a complete run replaces it."""
+    from types import SimpleNamespace
+
+    from tacgen.generator.callbacks import TacticPredictionWriter
+
+    target = tmp_path / "predictions.jsonl"
+    target.write_text("old\n")
+    writer = TacticPredictionWriter(str(target))
+    trainer: Any = SimpleNamespace(world_size=1, global_rank=0, log_dir=str(tmp_path))
+    writer.on_predict_start(trainer, None)  # type: ignore[arg-type]
+    writer.write_on_batch_end(trainer, None, [{"state": "s"}], None, None, 0, 0)  # type: ignore[arg-type]
+    writer.on_exception(trainer, None, RuntimeError("killed"))  # type: ignore[arg-type]
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.jsonl"]
+    assert target.read_text() == "old\n"
+    writer.on_predict_start(trainer, None)  # type: ignore[arg-type]
+    writer.write_on_batch_end(trainer, None, [{"state": "s"}], None, None, 0, 0)  # type: ignore[arg-type]
+    writer.on_predict_end(trainer, None)  # type: ignore[arg-type]
+    assert target.read_text() == '{"state":"s"}\n'

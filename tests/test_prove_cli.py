@@ -149,3 +149,34 @@ def test_a_generator_that_raises_keeps_the_results(
     assert prove("--ckpt", str(checkpoint), "--out", str(out)) == 2
     one_error_line(capsys.readouterr().err, "the generator failed", "the GPU fell over")
     assert rows(out) == kept
+
+
+def test_a_finished_results_file_loads_no_model_and_keeps_its_environment(
+    checkpoint: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every theorem done: the summary, without loading the generator. Results of another
+    environment: refused in one line, not silently skipped and mixed into the Pass@1."""
+    import tacgen.generator.inference as inference
+    from test_cli import one_error_line
+
+    out = tmp_path / "results.jsonl"
+    done = [
+        {"file_path": t.file_path, "full_name": t.full_name, "status": "failed", "env": "replay"}
+        for t in load_theorems(TINY_TRAIN)
+    ]
+    out.write_text("".join(json.dumps(row) + "\n" for row in done), encoding="utf-8")
+
+    def no_loading(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the generator was loaded")
+
+    monkeypatch.setattr(inference, "load_generator", no_loading)
+    capsys.readouterr()
+    assert prove("--ckpt", str(checkpoint), "--out", str(out)) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert summary.startswith(f"Pass@1 (replay): 0/{len(done)} = 0.000"), summary
+    argv = ["prove", "--data-path", str(TINY_TRAIN), "--env", "leandojo", "--ckpt", str(checkpoint)]
+    assert main([*argv, "--out", str(out)]) == 2
+    one_error_line(capsys.readouterr().err, "holds --env replay results")

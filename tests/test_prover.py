@@ -13,9 +13,8 @@ import pytest
 
 from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,

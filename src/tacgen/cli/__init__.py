@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from tacgen.core.errors import TacgenError
+from tacgen.core.errors import TacgenError, one_line
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def setup_torch() -> None:
 def _one_line(error: BaseException) -> str:
     if isinstance(error, KeyError) and error.args:
         return str(error.args[0])  # KeyError's str() would quote its message
-    return " ".join(str(error).split()) or type(error).__name__
+    return one_line(error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

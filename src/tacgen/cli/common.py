@@ -7,14 +7,16 @@ from typing import Any
 
 from tacgen.cli import setup_torch
 from tacgen.core.errors import UsageError
-from tacgen.generator.inference import BACKENDS
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import BACKENDS, GenerationOptions
 
 
 def add_decoding_arguments(parser: argparse.ArgumentParser) -> None:
     """The :class:`GenerationOptions` flags (mode, sampling, prefix, filters)."""
     group = parser.add_argument_group("decoding")
-    group.add_argument("--mode", choices=("beam", "sample"), default="beam")
+    group.add_argument(
+        "--mode", choices=("beam", "sample"), default="beam",
+        help="beam search (scores: log-probs of the best beams) or sampling",
+    )  # fmt: skip
     group.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
     group.add_argument("--top-k", type=int, default=0, help="sample among the k best (0: all)")
     group.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass")

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tacgen.cli import CommandParser
+from tacgen.cli import CommandParser, int_at_least
 from tacgen.cli.common import (
     add_ckpt_argument,
     add_decoding_arguments,
@@ -19,9 +19,7 @@ from tacgen.cli.common import (
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query, as_position
 from tacgen.data.jsonl import read_json_lines
-from tacgen.generator.ct2 import QUANTIZATIONS
-from tacgen.generator.decoding import Candidates
-from tacgen.generator.options import MAX_NUM_SAMPLES
+from tacgen.generator.options import MAX_NUM_SAMPLES, QUANTIZATIONS, Candidates
 
 
 def _generate_parser() -> argparse.ArgumentParser:
@@ -40,7 +38,9 @@ def _generate_parser() -> argparse.ArgumentParser:
         "--num-samples", type=int, default=8,
         help=f"beams or samples per state (at most {MAX_NUM_SAMPLES})",
     )  # fmt: skip
-    p.add_argument("--batch-size", type=int, default=8, help="states per decoding batch")
+    p.add_argument(
+        "--batch-size", type=int_at_least(1), default=8, help="states per decoding batch"
+    )
     add_decoding_arguments(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     return p
@@ -77,13 +77,11 @@ def generate(name: str, argv: list[str]) -> int:
         raise UsageError("give exactly one of --state TEXT or --input FILE.jsonl")
     if not 1 <= args.num_samples <= MAX_NUM_SAMPLES:
         raise UsageError(f"--num-samples must be in [1, {MAX_NUM_SAMPLES}], got {args.num_samples}")
-    if args.batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
     options = options_from(args)
+    queries = [Query(args.state)] if args.state is not None else read_queries(args.input)
     from tacgen.generator.interface import generate_by_length
 
-    generator = load_from_args(args)
-    queries = [Query(args.state)] if args.state is not None else read_queries(args.input)
+    generator = load_from_args(args)  # after every check: loading takes seconds
     results = generate_by_length(
         generator, queries, args.num_samples, args.batch_size, progress=True, options=options
     )

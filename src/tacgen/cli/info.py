@@ -20,20 +20,19 @@ def _checkpoint_lines(path: Path) -> list[str]:
     import torch
 
     from tacgen.data.provenance import KEY
-    from tacgen.nn.checkpoint import check_checkpoint_file
+    from tacgen.nn.checkpoint import check_checkpoint_file, checkpoint_kind
 
     check_checkpoint_file(path)
     ckpt = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    kind = (
-        "generator" if "t5_config" in ckpt else "retriever" if "t5_encoder_config" in ckpt else None
-    )
-    if kind is None:
+    found = checkpoint_kind(ckpt)
+    if found is None:
         from tacgen.core.errors import CheckpointError
 
         raise CheckpointError(
             f"not a tacgen checkpoint (no t5_config or t5_encoder_config): {path}"
         )
-    config = ckpt["t5_config" if kind == "generator" else "t5_encoder_config"]
+    kind, config_key = found
+    config = ckpt[config_key]
     params = sum(t.numel() for k, t in ckpt["state_dict"].items() if "topk" not in k)
     lines = [
         f"{path}: a tacgen {kind} checkpoint (Lightning)",

@@ -10,16 +10,19 @@ module, the data module's ``keep_marks`` to the model; the retriever's
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tacgen.cli import setup_torch
-from tacgen.core.errors import ConfigError, TacgenError, UsageError
+from tacgen.core.errors import ConfigError, TacgenError, UsageError, one_line
 from tacgen.core.paths import DEMO_PREFIX
 
 _NO_CHECKPOINT_VALUES = ("last", "best", "hpc", "registry", "null")
+_ARGS_WARNING = ".*LightningCLI's args parameter is intended"
+"""Lightning's warning when ``args`` differs from ``sys.argv`` (tacgen's never match)."""
 
 
 def _check_ckpt_path_argument(argv: Sequence[str], model: Any) -> None:
@@ -168,7 +171,7 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
         cli_class = type(cli_class.__name__, (cli_class,), {"strict_provenance": True})
     setup_torch()
     # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
-    warnings.filterwarnings("ignore", message=".*LightningCLI's args parameter is intended")
+    warnings.filterwarnings("ignore", message=_ARGS_WARNING)
     # Parser errors raise instead of printing the whole usage: they become one line.
     quiet = {"exit_on_error": False}
     subcommands = {name: quiet for name in ("fit", "validate", "test", "predict")}
@@ -261,7 +264,19 @@ def parse_retriever_config(path: str | Path, overrides: Sequence[str] = ()) -> A
         def instantiate_classes(self) -> None:
             pass
 
-    cli = ParseOnly(
-        PremiseRetriever, RetrievalDataModule, args=["--config", str(path), *overrides], run=False
-    )
+    argv = ["--config", str(path), *overrides]
+    _check_config_files(argv)  # one line, as for tacgen retriever fit
+    try:
+        with warnings.catch_warnings():  # tacgen's argv is not LightningCLI's (see _run)
+            warnings.filterwarnings("ignore", message=_ARGS_WARNING)
+            cli = ParseOnly(
+                PremiseRetriever,
+                RetrievalDataModule,
+                args=argv,
+                run=False,
+                parser_kwargs={"exit_on_error": False},
+            )
+    except argparse.ArgumentError as error:  # one line, then exit 2, as argparse does
+        print(f"tacgen: error: {path}: {one_line(error)}", file=sys.stderr)
+        raise SystemExit(2) from None
     return cli.config

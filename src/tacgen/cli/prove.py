@@ -11,7 +11,8 @@ from typing import Any
 from tacgen.cli import CommandParser, int_at_least, setup_torch
 from tacgen.cli.common import add_decoding_arguments, options_from
 from tacgen.core.errors import UsageError
-from tacgen.generator.inference import BACKENDS
+from tacgen.generator.options import BACKENDS
+from tacgen.prover.runner import ENVIRONMENTS
 
 logger = logging.getLogger("tacgen.prove")
 
@@ -34,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=BACKENDS, default="torch", help="with --ckpt")
     p.add_argument("--compute-type", help="ct2 compute type, with --backend ct2")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
-    p.add_argument("--env", choices=("replay", "leandojo"), default="replay")
+    p.add_argument(
+        "--env", choices=ENVIRONMENTS, default="replay",
+        help="replay: the traced proofs stand in for Lean (no Lean needed); leandojo: real Lean",
+    )  # fmt: skip
     p.add_argument("--out", type=Path, help="results.jsonl (appended; done theorems skipped)")
     p.add_argument("--num-sampled-tactics", type=int, default=64, help="candidates per node")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per theorem")
@@ -42,13 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         "--max-expansions", type=int_at_least(1), help="expanded nodes per theorem at most"
     )
     p.add_argument(
-        "--expansion-batch", type=int, default=1,
+        "--expansion-batch", type=int_at_least(1), default=1,
         help="frontier nodes expanded per generator call (1: ReProver's order)",
     )  # fmt: skip
     p.add_argument("--workers", type=int_at_least(1), default=1, help="theorems searched at once")
     p.add_argument("--ray-address", help="run the workers as Ray actors (auto, ray://..., local)")
     p.add_argument("--theorems", nargs="+", metavar="NAME", help="only these theorems")
-    p.add_argument("--limit", type=int, help="at most this many theorems")
+    p.add_argument("--limit", type=int_at_least(1), help="at most this many theorems")
     p.add_argument(
         "--strict-provenance", action="store_true",
         help="refuse (instead of warning) when the model was trained on these theorems",
@@ -83,6 +87,7 @@ def prove(name: str, argv: list[str]) -> int:
         check_overlap(record, keys, args.data_path, args.strict_provenance)
     repair(args.out)  # a line cut by a kill: dropped, its theorem runs again
     previous = [r for r in read_results(args.out) if _key(r) in keys]
+    _check_same_environment(previous, args)
     done = {_key(r) for r in previous}
     todo = [t for t in theorems if t.key not in done]
     if previous:
@@ -92,13 +97,15 @@ def prove(name: str, argv: list[str]) -> int:
         options_from(args),
     )  # fmt: skip
     make_environment(args.env, args.timeout)  # fails now, in one line, if it cannot work
-    writer = ResultsWriter(args.out, args.env)
-    progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
-    try:
-        _run(args, todo, config, writer, progress)
-    finally:
-        progress.close()
-        writer.close()
+    if todo:  # else nothing to load: the summary below is all there is
+        generator = None if args.ray_address else _generator(args)
+        writer = ResultsWriter(args.out, args.env)
+        progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
+        try:
+            _run(args, todo, config, writer, progress, generator)
+        finally:
+            progress.close()
+            writer.close()
     print(summarize(r for r in read_results(args.out) if _key(r) in keys).line())
     return 0
 
@@ -114,11 +121,24 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("give exactly one of --ckpt PATH or --server URL")
     if args.server is not None and (args.backend != "torch" or args.compute_type):
         raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
+    if args.ckpt is not None and not Path(args.ckpt).expanduser().exists():
+        raise FileNotFoundError(f"generator checkpoint does not exist: {args.ckpt}")
     if args.server is not None and not args.ray_address:
         from tacgen.serving.remote import RemoteGenerator
 
         # An unreachable server is one line now, before any theorem is loaded.
         RemoteGenerator(args.server).health()
+
+
+def _check_same_environment(previous: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    """Refuses to add one environment's results to a file of another's (the theorems done
+    there would be skipped, and the Pass@1 would mix both)."""
+    others = {r["env"] for r in previous if r.get("env") not in (None, args.env)}
+    if others:
+        other = sorted(others)[0]
+        raise UsageError(
+            f"{args.out} holds --env {other} results; give another --out, or --env {other}"
+        )
 
 
 def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
@@ -128,26 +148,35 @@ def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
     return {**spec, "compute_type": args.compute_type}
 
 
+def _generator(args: argparse.Namespace) -> Any:
+    """The generator of ``--server`` or ``--ckpt``, in this process."""
+    spec = _generator_spec(args)
+    if "server" in spec:
+        from tacgen.serving.remote import RemoteGenerator
+
+        return RemoteGenerator(spec["server"])  # its health was checked by _check
+    from tacgen.generator.inference import load_generator
+
+    setup_torch()
+    return load_generator(**spec)
+
+
 def _run(
-    args: argparse.Namespace, todo: list[Any], config: Any, writer: Any, progress: Any
+    args: argparse.Namespace,
+    todo: list[Any],
+    config: Any,
+    writer: Any,
+    progress: Any,
+    generator: Any,
 ) -> None:
     from tacgen.prover.runner import make_environment, prove_theorems, prove_with_ray
 
-    spec = _generator_spec(args)
-    if args.ray_address:
+    if args.ray_address:  # each actor loads its own generator
+        spec = _generator_spec(args)
         prove_with_ray(
             todo, args.env, spec, config, writer, args.workers, args.ray_address, progress
         )
         return
-    if "server" in spec:
-        from tacgen.serving.remote import RemoteGenerator
-
-        generator: Any = RemoteGenerator(spec["server"])  # checked by _check already
-    else:
-        from tacgen.generator.inference import load_generator
-
-        setup_torch()
-        generator = load_generator(**spec)
 
     def make_env() -> Any:
         return make_environment(args.env, args.timeout)

@@ -23,6 +23,7 @@ from typing import Any
 
 from tacgen.cli import CommandParser, int_at_least
 from tacgen.core.errors import UsageError
+from tacgen.retrieval.predict import DEFAULT_SPLITS
 
 RETRIEVER_COMMANDS = ("fit", "validate", "test")
 """LightningCLI subcommands of ``tacgen retriever``."""
@@ -79,7 +80,10 @@ def _predict_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-size", type=int_at_least(1), help="states per batch (default: eval batch, 64)"
     )
-    p.add_argument("--splits", nargs="+", default=["train.json", "val.json", "test.json"])
+    p.add_argument(
+        "--splits", nargs="+", default=list(DEFAULT_SPLITS),
+        help="split files of the split folder to retrieve for (default: all three)",
+    )  # fmt: skip
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     return p
 
@@ -108,6 +112,8 @@ def _make_retriever(args: argparse.Namespace, corpus: str | None) -> Any:
         return load_retriever(args.ckpt, corpus, args.index, device=device, progress=True)
     if corpus is None:
         raise UsageError("--bm25 needs a corpus: give --corpus FILE (or --config)")
+    if args.index is not None:
+        raise UsageError("--index is a dense retriever's embeddings: give it with --ckpt")
     from tacgen.core.paths import resolve_data_path
     from tacgen.data.corpus import Corpus
     from tacgen.retrieval.bm25 import BM25Retriever
@@ -171,7 +177,11 @@ def _retrieve_parser() -> argparse.ArgumentParser:
     r.add_argument("--state", required=True, help="the proof state ($'...' for newlines)")
     r.add_argument("--file-path", required=True, help="the theorem's Lean file")
     r.add_argument("--theorem", default="", help="the theorem's full name")
-    r.add_argument("--position", nargs=2, type=int, required=True, metavar=("LINE", "COL"))
+    r.add_argument(
+        "--position", nargs=2, type=int, required=True, metavar=("LINE", "COL"),
+        help="the theorem's start (line, column, as in the split files); later premises "
+        "of its own file are not accessible",
+    )  # fmt: skip
     r.add_argument("-k", type=int, default=10, help="how many premises")
     r.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     r.add_argument("--json", action="store_true", help="print JSON instead of a table")

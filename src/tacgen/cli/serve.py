@@ -6,7 +6,7 @@ import argparse
 import logging
 import socket
 
-from tacgen.cli import CommandParser
+from tacgen.cli import CommandParser, int_at_least
 from tacgen.cli.common import add_model_arguments, load_from_args
 from tacgen.core.errors import UsageError
 from tacgen.generator.options import MAX_NUM_SAMPLES
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--num-samples", type=int, default=32, help="beams per Lean Copilot /generate request"
     )
-    p.add_argument("--max-batch-size", type=int, default=16, help="queries decoded together")
+    p.add_argument(
+        "--max-batch-size", type=int_at_least(1), default=16, help="queries decoded together"
+    )
     p.add_argument(
         "--max-wait-ms", type=float, default=5.0, help="how long a query waits for a batch"
     )
@@ -65,6 +67,8 @@ def serve(name: str, argv: list[str]) -> int:
         raise UsageError(f"--num-samples must be in [1, {MAX_NUM_SAMPLES}], got {args.num_samples}")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be in [1, 65535], got {args.port}")
+    if args.max_wait_ms < 0:
+        raise UsageError(f"--max-wait-ms must be >= 0, got {args.max_wait_ms}")
     _check_address(args.host, args.port)  # before minutes of model loading
     import uvicorn
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,3 +72,26 @@ def fsync_tree(folder: str | os.PathLike[str]) -> None:
         for name in files:
             fsync_path(os.path.join(root, name))
         fsync_path(root)
+
+
+def replace_tree(staged: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Publishes a complete folder ``staged`` as ``target`` (same file system), replacing it.
+
+    ``staged`` is fsynced first. An old ``target`` is moved aside before the rename and
+    deleted after it, so ``target`` names the old folder or the new one at every moment,
+    never a half-deleted one.
+
+    Args:
+        staged: the new folder, written in full.
+        target: the folder's final name.
+    """
+    staged, target = Path(staged), Path(target)
+    fsync_tree(staged)
+    aside = None
+    if target.exists():
+        aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.replace(target, aside / target.name)
+    os.replace(staged, target)
+    fsync_path(target.parent)
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)

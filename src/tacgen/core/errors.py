@@ -8,6 +8,18 @@ it refines (``ValueError`` mostly), so ``except ValueError`` keeps working.
 from __future__ import annotations
 
 
+def one_line(error: BaseException) -> str:
+    """An exception's message folded onto one line (its type name when empty).
+
+    Args:
+        error: the exception.
+
+    Returns:
+        The message with every run of whitespace (newlines too) made one space.
+    """
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 class TacgenError(Exception):
     """Base class of every error tacgen raises for bad input."""
 

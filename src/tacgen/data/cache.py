@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tacgen.core.atomic import atomic_write_text, fsync_tree
+from tacgen.core.atomic import atomic_write_text, replace_tree
 from tacgen.data.benchmark import FormatOptions, LoadStats, parse_split, read_split_bytes
 from tacgen.data.columns import ExampleTable, StringColumn, map_file
 
@@ -80,7 +80,7 @@ class SplitCache:
         known = index.get(key)
         if data is None and known is not None and known.get("signature") == signature:
             return str(known["sha256"])
-        digest = hashlib.sha256(data if data is not None else path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(data).hexdigest() if data is not None else sha256_of(path)
         if _signature(path) == signature:  # the file did not change while we read it
             index[key] = {"signature": signature, "sha256": digest}
             _atomic_write_text(index_path, json.dumps(index))
@@ -135,10 +135,8 @@ class SplitCache:
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(table, name)))
             meta = {"version": CACHE_VERSION, "stats": stats.__dict__}
             (tmp / "meta.json").write_text(json.dumps(meta))
-            fsync_tree(tmp)  # complete on disk before the rename publishes it
-            if entry.exists():  # damaged (load() refused it): replace it; readers keep their maps
-                shutil.rmtree(entry, ignore_errors=True)
-            os.replace(tmp, entry)
+            # An existing entry is damaged (load() refused it); readers keep their maps.
+            replace_tree(tmp, entry)
         except OSError:
             # Another process won the race (the entry exists) or the disk is full:
             # either way the cache is an optimisation, never a reason to fail.
@@ -153,6 +151,15 @@ def _open_strings(entry: Path, name: str) -> StringColumn:
     offsets = np.load(entry / f"{name}.offsets.npy", mmap_mode="r")
     source = str(entry / f"{name}.bin")
     return StringColumn(map_file(source), offsets, source=source)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 (hex) of a file, read in blocks (a split can be hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

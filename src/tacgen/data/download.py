@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tacgen.core.atomic import replace_tree
 from tacgen.core.errors import TacgenError, UsageError
 
 logger = logging.getLogger(__name__)
@@ -166,9 +167,7 @@ def extract(archive: Path, out_dir: Path, folder: str) -> Path:
             tar.extractall(staging, members=members)
         if not (staging / folder).is_dir():
             raise DownloadError(f"{archive}: no folder {folder!r} inside")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging / folder, target)
+        replace_tree(staging / folder, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

@@ -37,6 +37,8 @@ def record(
     files: Mapping[str, Path],
     train_theorems: Iterable[tuple[str, str]],
     extra: Mapping[str, Any],
+    cache_dir: str | Path | None = None,
+    use_cache: bool = True,
 ) -> dict[str, Any]:
     """A provenance record for a checkpoint.
 
@@ -45,6 +47,8 @@ def record(
         files: the split files loaded, by split name.
         train_theorems: (file_path, full_name) of the training theorems.
         extra: what else to record (formatting options, predictions, corpus).
+        cache_dir: where split hashes are remembered (see :func:`file_sha256`).
+        use_cache: whether they are.
 
     Returns:
         The record (plain values: it travels in ``weights_only`` checkpoints).
@@ -52,7 +56,10 @@ def record(
     return {
         "tacgen_version": tacgen_version(),
         "data_path": str(data_path),
-        "splits": {name: {"file": str(f), "sha256": file_sha256(f)} for name, f in files.items()},
+        "splits": {
+            name: {"file": str(f), "sha256": file_sha256(f, cache_dir, use_cache)}
+            for name, f in files.items()
+        },
         **extra,
         "train_theorems": sorted({theorem_hash(f, n) for f, n in train_theorems}),
     }
@@ -64,11 +71,24 @@ def theorem_hash(file_path: str, full_name: str) -> int:
     return int.from_bytes(digest, "little", signed=True)
 
 
-def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file, remembered by the split cache while the file is unchanged."""
-    from tacgen.data.cache import SplitCache
+def file_sha256(
+    path: str | Path, cache_dir: str | Path | None = None, use_cache: bool = True
+) -> str:
+    """SHA-256 of a file, remembered by the split cache while the file is unchanged.
 
-    return SplitCache().content_hash(Path(path))
+    Args:
+        path: the file.
+        cache_dir: the cache folder (the data module's); the default cache when None.
+        use_cache: remember the hash there; False hashes the file and writes nothing.
+
+    Returns:
+        The hex digest.
+    """
+    from tacgen.data.cache import SplitCache, sha256_of
+
+    if not use_cache:
+        return sha256_of(Path(path))
+    return SplitCache(cache_dir).content_hash(Path(path))
 
 
 def check_overlap(

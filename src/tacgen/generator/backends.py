@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from tacgen.core.errors import ConfigError
-from tacgen.generator.decoding import Candidates, decode_candidates
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.decoding import decode_candidates
+from tacgen.generator.options import Candidates, GenerationOptions
 from tacgen.nn.tokenizer import ByteTokenizer
 
 if TYPE_CHECKING:

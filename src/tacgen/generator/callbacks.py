@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -13,7 +12,7 @@ import lightning as L
 import orjson
 from lightning.pytorch.callbacks import BasePredictionWriter
 
-from tacgen.core.atomic import fsync_path
+from tacgen.core.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +65,7 @@ class TacticPredictionWriter(BasePredictionWriter):
         self.output_path = output_path
         self._target: Path | None = None
         self._handle: BinaryIO | None = None
+        self._writing: contextlib.ExitStack | None = None  # the atomic_path of the target
         self._rows = 0
 
     def _path(self, trainer: L.Trainer) -> Path:
@@ -76,10 +76,10 @@ class TacticPredictionWriter(BasePredictionWriter):
 
     def on_predict_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._target = self._path(trainer)
-        self._target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self._target.name}.", dir=self._target.parent)
-        self._handle = os.fdopen(fd, "wb")
-        self._tmp = Path(tmp)
+        self._writing = contextlib.ExitStack()
+        partial = self._writing.enter_context(atomic_path(self._target))
+        handle = open(partial, "wb")  # noqa: SIM115 (the ExitStack closes it, before the rename)
+        self._handle = self._writing.enter_context(handle)
         self._rows = 0
 
     def write_on_batch_end(
@@ -98,12 +98,15 @@ class TacticPredictionWriter(BasePredictionWriter):
         self._rows += len(prediction)
 
     def on_predict_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if self._handle is None or self._target is None:
+        if self._writing is None:
             return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-        self._handle = None
-        os.replace(self._tmp, self._target)
-        fsync_path(self._target.parent)
+        self._writing.close()  # closes, fsyncs and renames over the target
+        self._writing, self._handle = None, None
         logger.info("wrote ranked tactics for %d states to %s", self._rows, self._target)
+
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
+        if self._writing is not None:  # the target stays as it was; the partial file goes
+            self._writing.__exit__(type(exception), exception, exception.__traceback__)
+            self._writing, self._handle = None, None

@@ -22,24 +22,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tacgen.core.atomic import fsync_tree
+from tacgen.core.atomic import replace_tree
 from tacgen.core.errors import CheckpointError, UsageError
 from tacgen.data.cache import default_cache_dir
 from tacgen.data.formatting import remove_marks
+from tacgen.data.provenance import file_sha256
 from tacgen.generator.backends import Backend
-from tacgen.generator.decoding import Candidates, non_byte_tokens, rank_candidates
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.decoding import non_byte_tokens, rank_candidates
+from tacgen.generator.options import COMPUTE_TYPES, QUANTIZATIONS, Candidates, GenerationOptions
 from tacgen.nn.checkpoint import export_pretrained
 from tacgen.nn.tokenizer import ByteTokenizer
-
-COMPUTE_TYPES = {
-    "cpu": ("int8", "int8_float32", "float32"),
-    "cuda": ("int8_float16", "bfloat16", "float32"),
-}
-"""What CTranslate2 may compute in, per device; the first is the default."""
-
-QUANTIZATIONS = ("int8", "int8_float32", "bfloat16", "float32")
-"""Weight types ``tacgen export --format ct2`` can write."""
 
 SETTINGS_FILE = "tacgen_settings.json"
 """tacgen's generation settings beside a converted model (Lean Copilot ignores it)."""
@@ -144,29 +136,27 @@ def convert_to_ct2(
         if vocabulary != byt5_vocabulary(model.config.vocab_size):
             raise CheckpointError(f"the converted vocabulary is not ByT5's ({len(vocabulary)})")
         (staged / SETTINGS_FILE).write_text(json.dumps(settings or {}), encoding="utf-8")
-        fsync_tree(staged)  # complete on disk before the rename publishes it
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staged, target)
+        replace_tree(staged, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
 
 
-def source_digest(path: Path) -> str:
+def source_digest(path: Path, cache_dir: Path | None = None) -> str:
     """SHA-256 of a checkpoint file, or of a model directory's files (names and bytes).
 
     Args:
         path: a ``.ckpt`` or a transformers directory.
+        cache_dir: where a file's hash is remembered while the file is unchanged.
 
     Returns:
         The hex digest: what a converted model is cached under.
     """
+    if path.is_file():  # a multi-GB checkpoint is hashed once, not at every start
+        return file_sha256(path, cache_dir)
     digest = hashlib.sha256()
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    for file in files:
-        if path.is_dir():  # a file's own name does not matter, a directory's layout does
-            digest.update(str(file.relative_to(path)).encode())
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())  # the layout matters too
         with open(file, "rb") as handle:
             while block := handle.read(1 << 22):
                 digest.update(block)
@@ -187,7 +177,7 @@ def cached_ct2_dir(path: Path, cache_dir: str | Path | None = None) -> Path:
     from tacgen.generator.inference import read_generator_source
 
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    entry = base / "ct2" / source_digest(path)[:40]
+    entry = base / "ct2" / source_digest(path, base)[:40]
     if not is_ct2_dir(entry):
         model, settings = read_generator_source(path)
         convert_to_ct2(model, entry, None, settings, overwrite=True)

@@ -121,13 +121,14 @@ class GeneratorDataModule(L.LightningDataModule):
         h = self.hparams
         files = {split: dataset.data_path for split, dataset in self.datasets.items()}
         preds = h["preds_path"]
+        cache = (h["cache_dir"], h["use_cache"])
         extra = {
             "format": {"keep_marks": h["keep_marks"], "normalize_tactics": h["normalize_tactics"]},
             "preds_path": preds,
-            "preds_sha256": file_sha256(resolve_data_path(preds)) if preds else None,
+            "preds_sha256": file_sha256(resolve_data_path(preds), *cache) if preds else None,
         }
         keys = self.theorem_keys("train") if "train" in self.datasets else []
-        return record(self.data_path, files, keys, extra)
+        return record(self.data_path, files, keys, extra, *cache)
 
     def theorem_keys(self, split: str) -> list[tuple[str, str]]:
         """(file_path, full_name) of the theorems of a loaded split."""

@@ -24,6 +24,7 @@ import torch
 
 from tacgen.core.errors import UsageError
 from tacgen.data.formatting import remove_marks
+from tacgen.generator.options import Candidates
 from tacgen.nn.module import eval_mode
 from tacgen.nn.tokenizer import ByteTokenizer
 
@@ -67,27 +68,33 @@ def _plain_generation_config(model: T5ForConditionalGeneration) -> Iterator[dict
         model.generation_config = own
 
 
+def _beam_options(num_beams: int, length_penalty: float) -> dict[str, object]:
+    """GenerationConfig's beam settings; none for one beam (greedy search warns of them)."""
+    if num_beams <= 1:
+        return {}
+    # With length_penalty <= 0 the early-stopping heuristic is exact.
+    return {"num_beams": num_beams, "length_penalty": length_penalty, "early_stopping": False}
+
+
+def _after_first_eos(tokens: torch.Tensor, eos_token_id: int) -> torch.Tensor:
+    """(rows, len) True at the positions after each row's first eos (they do not count)."""
+    is_eos = (tokens == eos_token_id).long()  # (rows, len)
+    return (is_eos.cumsum(-1) - is_eos) > 0  # (rows, len)
+
+
 def _generation_config(
     tokens: dict[str, int], num_beams: int, max_new_tokens: int, length_penalty: float
 ) -> GenerationConfig:
     from transformers import GenerationConfig
 
-    beam_options: dict[str, object] = {}
-    if num_beams > 1:  # greedy search warns about beam options
-        beam_options = {
-            "num_beams": num_beams,
-            "num_return_sequences": num_beams,
-            "length_penalty": length_penalty,
-            # With length_penalty <= 0 the early-stopping heuristic is exact.
-            "early_stopping": False,
-        }
     return GenerationConfig(
         max_new_tokens=max_new_tokens,
         do_sample=False,
+        num_return_sequences=num_beams,
         output_scores=True,
         return_dict_in_generate=True,
         **tokens,
-        **beam_options,
+        **_beam_options(num_beams, length_penalty),
     )
 
 
@@ -98,8 +105,7 @@ def _greedy_scores(
     log_probs = torch.stack(list(step_scores), dim=1).float().log_softmax(-1)  # (b, gen, vocab)
     tokens = sequences[:, 1 : 1 + log_probs.shape[1]]  # (b, gen)
     token_log_probs = log_probs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)  # (b, gen)
-    is_eos = (tokens == eos_token_id).long()  # (b, gen)
-    after_eos = (is_eos.cumsum(-1) - is_eos) > 0  # (b, gen)
+    after_eos = _after_first_eos(tokens, eos_token_id)  # (b, gen)
     return token_log_probs.masked_fill(after_eos, 0.0).sum(-1)  # (b,)
 
 
@@ -163,10 +169,6 @@ def generated_tokens(row: Sequence[int], eos_token_id: int) -> list[int]:
     return tokens
 
 
-Candidates = list[tuple[str, float]]
-"""Tactics with their scores (log-probabilities), best first."""
-
-
 def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates:
     """Deduplicates candidates, keeping each text's best score, and sorts best first.
 
@@ -220,8 +222,7 @@ def _search_config(
         mode["top_p"] = options.top_p
         mode["suppress_tokens"] = non_byte_tokens(vocab_size, tokens["eos_token_id"])
     else:
-        mode = {"do_sample": False, "num_beams": num_samples, "length_penalty": length_penalty}
-        mode["early_stopping"] = False
+        mode = {"do_sample": False, **_beam_options(num_samples, length_penalty)}
     return GenerationConfig(
         max_new_tokens=max_new_tokens,
         num_return_sequences=num_samples,
@@ -260,8 +261,7 @@ def sequence_log_probs(
     hidden = hidden.repeat_interleave(per_input, 0)  # (batch * n, input_len, d_model)
     mask = attention_mask.repeat_interleave(per_input, 0)  # (batch * n, input_len)
     targets = sequences[:, 1:]  # (batch * n, out_len - 1)
-    is_eos = (targets == eos_token_id).long()
-    after_eos = (is_eos.cumsum(-1) - is_eos) > 0  # (batch * n, out_len - 1)
+    after_eos = _after_first_eos(targets, eos_token_id)  # (batch * n, out_len - 1)
     parts = []
     for lo in range(0, sequences.shape[0], chunk):
         logits = model(

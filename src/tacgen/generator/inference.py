@@ -17,11 +17,12 @@ from typing import Any
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
 from tacgen.generator.backends import Backend, TorchBackend
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import (
+    BACKENDS,
     DEFAULT_OPTIONS,
+    Candidates,
     GenerationOptions,
     check_num_samples,
     filter_candidates,
@@ -108,10 +109,6 @@ def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:
     if hparams.get("eval_num_retrieved") is not None:  # the deprecated name
         hparams["num_retrieved"] = hparams["eval_num_retrieved"]
     return model, {k: v for k, v in hparams.items() if k in _SETTINGS}
-
-
-BACKENDS = ("torch", "ct2")
-"""The decoding backends ``load_generator`` offers."""
 
 
 def load_generator(

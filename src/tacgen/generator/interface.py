@@ -7,8 +7,7 @@ from collections.abc import Sequence
 
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Position, Query, make_queries
-from tacgen.generator.decoding import Candidates
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions
 
 __all__ = ["Candidates", "TacticGenerator", "generate_by_length"]
 
@@ -115,20 +114,13 @@ def generate_by_length(
     Returns:
         For each query, in input order, distinct tactics with their scores, best first.
     """
-    from tqdm import tqdm
+    from tacgen.nn.sampling import map_longest_first
 
     if batch_size < 1:
         raise UsageError(f"batch_size must be at least 1, got {batch_size}")
-    order = sorted(range(len(queries)), key=lambda i: -len(queries[i].state.encode("utf-8")))
-    results: list[Candidates] = [[] for _ in queries]
-    bar = tqdm(
-        total=len(queries), desc="generate", unit="state", disable=not progress or len(queries) < 2
-    )
-    for lo in range(0, len(order), batch_size):
-        batch = order[lo : lo + batch_size]
-        ranked = generator.generate_queries([queries[i] for i in batch], num_samples, options)
-        for i, candidates in zip(batch, ranked):
-            results[i] = candidates
-        bar.update(len(batch))
-    bar.close()
-    return results
+
+    def generate(batch: list[int]) -> list[Candidates]:
+        return generator.generate_queries([queries[i] for i in batch], num_samples, options)
+
+    lengths = [len(q.state.encode("utf-8")) for q in queries]
+    return map_longest_first(generate, lengths, batch_size, progress, "generate", "state")

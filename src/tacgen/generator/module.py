@@ -25,12 +25,12 @@ from tacgen.core.records import Query
 from tacgen.generator.backends import TorchBackend
 from tacgen.generator.batch import Batch
 from tacgen.generator.callbacks import ValidationSummary
-from tacgen.generator.decoding import Candidates, decode_candidates
+from tacgen.generator.decoding import decode_candidates
 from tacgen.generator.inference import GENERATOR_SPEC, InferenceGenerator
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.metrics import TopkAccuracy
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions
 from tacgen.nn.checkpoint import export_pretrained
 from tacgen.nn.module import T5Module
 from tacgen.nn.tokenizer import ByteTokenizer

@@ -1,5 +1,8 @@
 """``GenerationOptions``: how candidates are searched for and filtered, on every backend.
 
+This module, and the names it defines (``Candidates``, ``BACKENDS``, ...), import no
+torch: the command line checks its arguments, and ``RemoteGenerator`` clients start, fast.
+
 One score everywhere: a candidate's score is the sum of its token log-probabilities under
 the model (temperature 1, eos included, a tactic prefix included), divided by
 ``length ** length_penalty`` (length in tokens, eos included; the default penalty 0 gives
@@ -12,13 +15,25 @@ import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
 
-if TYPE_CHECKING:
-    from tacgen.generator.decoding import Candidates
+Candidates = list[tuple[str, float]]
+"""Tactics with their scores (log-probabilities), best first."""
+
+BACKENDS = ("torch", "ct2")
+"""The decoding backends ``load_generator`` offers."""
+
+COMPUTE_TYPES = {
+    "cpu": ("int8", "int8_float32", "float32"),
+    "cuda": ("int8_float16", "bfloat16", "float32"),
+}
+"""What CTranslate2 may compute in, per device; the first is the default."""
+
+QUANTIZATIONS = ("int8", "int8_float32", "bfloat16", "float32")
+"""Weight types ``tacgen export --format ct2`` can write."""
 
 MAX_NUM_SAMPLES = 512
 """The most candidates one query may ask for: beams and samples cost memory and time in

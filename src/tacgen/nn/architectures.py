@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import torch
 
-from tacgen.core.errors import ConfigError
+from tacgen.core.errors import ConfigError, one_line
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, T5Config
@@ -113,11 +113,6 @@ _EXPECTED_LOAD_WARNINGS: dict[Kind, str] = {
     "seq2seq": "both are present in the checkpoints with different values",
     "encoder": "decoder",
 }
-
-
-def one_line(error: BaseException) -> str:
-    """An exception's message folded onto one line (its type name when empty)."""
-    return " ".join(str(error).split()) or type(error).__name__
 
 
 class _DropMessages(logging.Filter):

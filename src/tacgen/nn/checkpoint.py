@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tacgen.core.atomic import fsync_tree
-from tacgen.core.errors import CheckpointError
-from tacgen.nn.architectures import one_line
+from tacgen.core.atomic import replace_tree
+from tacgen.core.errors import CheckpointError, one_line
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel
@@ -66,13 +65,28 @@ def check_checkpoint_kind(path: Path, config_key: str, noun: str) -> None:
         return
     if not isinstance(checkpoint, dict) or config_key in checkpoint:
         return
-    for key, other in _KINDS.items():
-        if key in checkpoint:
-            raise CheckpointError(f"{path} is a {other} checkpoint, not a {noun} one")
+    other = checkpoint_kind(checkpoint)
+    if other is not None:
+        raise CheckpointError(f"{path} is a {other[0]} checkpoint, not a {noun} one")
 
 
-_KINDS = {"t5_config": "generator", "t5_encoder_config": "retriever"}
+KINDS = {"t5_config": "generator", "t5_encoder_config": "retriever"}
 """The backbone config key of each tacgen checkpoint kind (``BackboneSpec.config_key``)."""
+
+
+def checkpoint_kind(checkpoint: dict[str, Any]) -> tuple[str, str] | None:
+    """What tacgen class wrote a loaded checkpoint.
+
+    Args:
+        checkpoint: the loaded checkpoint dict.
+
+    Returns:
+        (``generator`` or ``retriever``, its backbone config key), or None for neither.
+    """
+    for key, kind in KINDS.items():
+        if key in checkpoint:
+            return kind, key
+    return None
 
 
 def read_checkpoint(
@@ -165,13 +179,7 @@ def export_pretrained(
     try:
         model.save_pretrained(staging)
         ByteTokenizer().save_pretrained(str(staging))
-        fsync_tree(staging)  # complete on disk before the rename publishes it
-        if target.exists():
-            # Move the old export aside first so the rename below cannot fail half-way.
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            os.replace(target, old / target.name)
-            shutil.rmtree(old)
-        os.replace(staging, target)
+        replace_tree(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from tacgen.nn.sampling import EpochSampler
+from tacgen.nn.sampling import EpochSampler, process_group
 
 logger = logging.getLogger(__name__)
 
@@ -112,17 +112,10 @@ def restore_random_states(states: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
-def _distributed() -> tuple[int, int]:
-    """(rank, world size) of the process group, (0, 1) without one."""
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
-
-
 def _gather_random_states() -> list[dict[str, Any]]:
     """Every rank's random states, in rank order (a collective under DDP)."""
     states = capture_random_states()
-    _, world = _distributed()
+    world, _ = process_group()
     if world == 1:
         return [states]
     gathered: list[Any] = [None] * world
@@ -145,7 +138,7 @@ class _KeyedBatches:
         assert sampler is not None  # the loader uses this class only then
         if self.loader._epoch is None:  # Lightning's set_epoch, made after the iterator
             self.loader._epoch = sampler.epoch
-        epoch, skip, seed = self.loader._epoch, self.loader._start, sampler.seed
+        epoch, skip, seed = self.loader._epoch, self.loader._done, sampler.seed
         sampler.set_epoch(epoch)  # the epoch this pass was started for
         # One seed per example and epoch, drawn at once (a hash per item costs 30x more).
         seeds = np.random.default_rng((seed, epoch, 2)).integers(0, 2**63, sampler.size)
@@ -177,10 +170,8 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
         """The sampler that orders the epochs; without one this is a plain DataLoader."""
         self._keyed: _KeyedBatches | None = None
         self._epoch: int | None = None  # of this pass; None: the sampler's, at the first batch
-        self._start = 0  # batches skipped at the beginning of this pass
-        self._served = 0  # batches handed out in this pass
-        self._pending: dict[str, Any] | None = None  # a loaded state not used yet
-        self._random_states: dict[str, Any] | None = None
+        self._done = 0  # batches of this epoch handed out (skipped when a pass resumes it)
+        self._random_states: dict[str, Any] | None = None  # to restore at the next pass
         self._resumed = False  # a state was loaded: this loader numbers the epochs
 
     @property
@@ -197,9 +188,7 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
         if sampler is None:
             return super().__iter__()
         self._begin_pass()
-        self._served = 0
-        epoch = sampler.epoch if self._epoch is None else self._epoch
-        self.generator.manual_seed(_mix(sampler.seed, epoch, 1))
+        self.generator.manual_seed(_mix(sampler.seed, self._current_epoch(), 1))
         iterator = super().__iter__()
         if self._random_states is not None:
             # After the iterator exists and before the first batch: as at the save.
@@ -209,24 +198,22 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
 
     def _begin_pass(self) -> None:
         """Sets the epoch and the batches to skip of the pass that starts now."""
-        if self._pending is not None:
-            self._epoch, self._start = self._pending["epoch"], self._pending["batches"]
-            self._pending = None
-        elif self._resumed:
-            # After a resume, Lightning's epoch count can run one ahead (a checkpoint saved
-            # at an epoch's end or at the end of training), and its first pass can stop
-            # early: the data go on as one stream, an epoch after each complete pass.
-            done = self._start + self._served
-            if done >= len(self):
-                self._epoch, self._start = (self._epoch or 0) + 1, 0
-            else:
-                self._start = done
-        else:
-            self._epoch, self._start = None, 0
+        if not self._resumed:
+            self._epoch, self._done = None, 0  # Lightning's set_epoch decides
+        elif self._done >= len(self):
+            assert self._epoch is not None  # set by load_state_dict
+            self._epoch, self._done = self._epoch + 1, 0
+        # else: the epoch goes on. After a resume, Lightning's epoch count can run one ahead
+        # (a checkpoint saved at an epoch's end or at the end of training), and its first
+        # pass can stop early: the data go on as one stream, an epoch after each full pass.
+
+    def _current_epoch(self) -> int:
+        assert self.epoch_sampler is not None
+        return self.epoch_sampler.epoch if self._epoch is None else self._epoch
 
     def _count(self, iterator: Iterator[Any]) -> Iterator[Any]:
         for batch in iterator:
-            self._served += 1
+            self._done += 1
             yield batch
 
     def state_dict(self) -> dict[str, Any]:
@@ -238,10 +225,9 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
         """
         if self.epoch_sampler is None:
             return {}
-        epoch = self.epoch_sampler.epoch if self._epoch is None else self._epoch
         return {
-            "epoch": epoch,
-            "batches": self._start + self._served,
+            "epoch": self._current_epoch(),
+            "batches": self._done,
             "length": len(self),
             "random_states": _gather_random_states(),
         }
@@ -254,20 +240,17 @@ class ResumableLoader(DataLoader):  # type: ignore[type-arg]
         """
         if self.epoch_sampler is None or "epoch" not in state:
             return
-        epoch, batches = int(state["epoch"]), int(state["batches"])
-        if batches >= len(self):  # saved at the last batch: the next epoch from its start
-            epoch, batches = epoch + 1, 0
+        self._epoch, self._done = int(state["epoch"]), int(state["batches"])
         if int(state.get("length", len(self))) != len(self):
             logger.warning(
                 "the training loader has %d batches, the checkpoint's had %s: "
-                "resuming at batch %d of epoch %d anyway",
+                "resuming after batch %d of epoch %d anyway",
                 len(self),
                 state.get("length"),
-                batches,
-                epoch,
+                self._done,
+                self._epoch,
             )
-        self._pending = {"epoch": epoch, "batches": batches}
-        self._resumed = True
+        self._resumed = True  # a save at the last batch starts the next epoch (_begin_pass)
         self._random_states = own_random_states(state)
 
 
@@ -280,7 +263,7 @@ def own_random_states(state: dict[str, Any]) -> dict[str, Any] | None:
     Returns:
         The states to restore, or None (with a warning) for another number of processes.
     """
-    rank, world = _distributed()
+    world, rank = process_group()
     saved = state.get("random_states") or []
     if len(saved) == world:
         return dict(saved[rank])

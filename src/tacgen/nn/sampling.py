@@ -9,14 +9,15 @@ batches are mostly padding. ``ShuffledSampler`` is a plain seeded permutation.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 from torch.utils.data import DistributedSampler
 
 
-def _process_group() -> tuple[int, int]:
+def process_group() -> tuple[int, int]:
     """(world size, rank) of the process group, (1, 0) without one."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_world_size(), torch.distributed.get_rank()
@@ -50,7 +51,7 @@ class EpochSampler(DistributedSampler):  # type: ignore[type-arg]
             rank: this process's place among them; the process group's rank when None.
         """
         # Not DistributedSampler.__init__: it needs a process group; its type is what counts.
-        world, own = _process_group()
+        world, own = process_group()
         self.size = size
         self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) if seed is None else seed
         self.epoch = 0
@@ -160,3 +161,47 @@ class LengthGroupedSampler(EpochSampler):
         partial = [b for b in batches if len(b) < group]
         shuffled = [full[i] for i in rng.permutation(len(full))]
         return np.concatenate(shuffled + partial) if batches else permutation
+
+
+R = TypeVar("R")
+
+
+def map_longest_first(
+    function: Callable[[list[int]], Sequence[R]],
+    lengths: Sequence[int] | np.ndarray,
+    batch_size: int,
+    progress: bool = False,
+    desc: str = "",
+    unit: str = "it",
+) -> list[R]:
+    """Calls ``function`` on batches of item indices, longest items first.
+
+    A batch is padded to its longest item, so items of similar length go together; longest
+    first makes an out-of-memory batch fail at once rather than at the end.
+
+    Args:
+        function: the results of a batch of indices, one per index.
+        lengths: (items,) each item's length (bytes of its text).
+        batch_size: indices per call.
+        progress: show a tqdm progress bar (for more than one item).
+        desc: the bar's label.
+        unit: what the bar counts.
+
+    Returns:
+        One result per item, in item order.
+    """
+    from tqdm import tqdm
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    order = np.argsort(-np.asarray(lengths, dtype=np.int64), kind="stable").tolist()
+    results: list[Any] = [None] * len(order)
+    with tqdm(
+        total=len(order), desc=desc, unit=unit, disable=not progress or len(order) < 2
+    ) as bar:
+        for lo in range(0, len(order), batch_size):
+            batch = order[lo : lo + batch_size]
+            for index, result in zip(batch, function(batch)):
+                results[index] = result
+            bar.update(len(batch))
+    return results

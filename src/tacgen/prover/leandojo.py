@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tacgen.core.errors import UsageError
+from tacgen.core.errors import UsageError, one_line
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,
@@ -99,4 +99,4 @@ class LeanDojoEnvironment(Environment):
 
 
 def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+    return f"{type(error).__name__}: {one_line(error)}"

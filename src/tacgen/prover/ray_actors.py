@@ -57,7 +57,7 @@ def run_on_ray(
     started = not ray.is_initialized()
     if started:
         ray.init(
-            address="local" if address == "local" else address,
+            address=address,
             include_dashboard=False,
             log_to_driver=False,
             configure_logging=False,

@@ -13,14 +13,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, get_args
 
 from tacgen.core.errors import UsageError
-from tacgen.prover.search import ProofResult
+from tacgen.prover.search import ProofResult, Status
 
 logger = logging.getLogger(__name__)
 
-STATUSES = ("proved", "failed", "timeout", "env_error")
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 def repair(path: Path) -> int:

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tacgen.core.errors import TacgenError
+from tacgen.core.errors import TacgenError, one_line
 from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.interface import TacticGenerator
@@ -231,7 +231,7 @@ def best_first_search(
         search.push(root, 0.0, ())
         return search.search()
     except EnvironmentCrash as error:
-        return search.result("env_error", error=" ".join(str(error).split()) or "crash")
+        return search.result("env_error", error=one_line(error))
     finally:
         with contextlib.suppress(EnvironmentCrash):  # the result is decided already
             env.close()

@@ -249,16 +249,16 @@ class RetrievalDataModule(L.LightningDataModule):
 
     def provenance(self) -> dict[str, Any]:
         """What a checkpoint records of its training data (see :mod:`tacgen.data.provenance`)."""
-        from tacgen.data.provenance import file_sha256, record
+        from tacgen.data.provenance import record
 
         h = self.hparams
         files = {split: self.data_path / h[f"{split}_file"] for split in self.contexts}
         extra = {
             "corpus_path": str(self.corpus_path),
-            "corpus_sha256": file_sha256(self.corpus_path),
+            "corpus_sha256": self.corpus.fingerprint,  # hashed when it was read
         }
         keys = self.theorem_keys("train") if "train" in self.contexts else []
-        return record(self.data_path, files, keys, extra)
+        return record(self.data_path, files, keys, extra, h["cache_dir"], h["use_cache"])
 
     def theorem_keys(self, split: str) -> list[tuple[str, str]]:
         """(file_path, full_name) of the theorems of a loaded split."""

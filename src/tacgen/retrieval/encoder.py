@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import torch
 
 from tacgen.core.errors import UsageError
+from tacgen.nn.sampling import map_longest_first
 
 
 def masked_mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -68,19 +68,12 @@ def encode_in_batches(
     Returns:
         (texts, dim) float32 embeddings in the order of ``texts``.
     """
-    from tqdm import tqdm
-
-    lengths = np.fromiter((len(t.encode()) for t in texts), dtype=np.int64, count=len(texts))
-    order = np.argsort(-lengths, kind="stable")  # (texts,)
-    parts: list[torch.Tensor] = []
-    bar = tqdm(total=len(texts), desc="index", unit="premise", disable=not progress)
-    for lo in range(0, len(texts), batch_size):
-        chunk = order[lo : lo + batch_size]
-        parts.append(embed([texts[i] for i in chunk]).float())  # (chunk, dim)
-        bar.update(len(chunk))
-    bar.close()
-    if not parts:
+    if not texts:
         raise UsageError("nothing to encode: no texts (an empty corpus?)")
-    ordered = torch.cat(parts)  # (texts, dim) in length order
-    inverse = torch.from_numpy(np.argsort(order)).to(ordered.device)  # (texts,)
-    return ordered[inverse]  # (texts, dim) in input order
+
+    def encode(batch: list[int]) -> tuple[torch.Tensor, ...]:
+        return embed([texts[i] for i in batch]).float().unbind()  # batch x (dim,)
+
+    lengths = [len(t.encode("utf-8")) for t in texts]
+    rows = map_longest_first(encode, lengths, batch_size, progress, "index", "premise")
+    return torch.stack(rows)  # (texts, dim) in input order

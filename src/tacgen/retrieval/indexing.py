@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from tacgen.core.atomic import atomic_path
-from tacgen.core.errors import IndexFileError
+from tacgen.core.errors import IndexFileError, one_line
 
 INDEX_FORMAT = "tacgen-premise-index/1"
 """The ``format`` metadata value of index files written by this version."""
@@ -95,7 +95,7 @@ def _read(path: Path) -> tuple[torch.Tensor, dict[str, str]]:
     except IndexFileError:
         raise
     except Exception as error:  # safetensors raises its own error types
-        reason = " ".join(str(error).split()) or type(error).__name__
+        reason = one_line(error)
         raise IndexFileError(f"{path}: not a readable safetensors file ({reason})") from error
     return embeddings, metadata
 

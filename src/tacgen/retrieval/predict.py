@@ -8,23 +8,19 @@ Each distinct key is retrieved once; states are encoded in batches sorted by len
 
 from __future__ import annotations
 
-import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from tacgen.core.errors import UsageError
-from tacgen.core.paths import resolve_data_path
+from tacgen.core.paths import resolve_split_folder
 from tacgen.core.records import Premise, Query
 from tacgen.data.benchmark import FormatOptions
 from tacgen.data.cache import load_split
 from tacgen.data.predictions import PredictionKey, write_predictions
+from tacgen.nn.sampling import map_longest_first
 from tacgen.retrieval.interface import Retriever
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_SPLITS = ("train.json", "val.json", "test.json")
 """The split files predicted by default."""
@@ -67,23 +63,6 @@ def split_queries(paths: Sequence[Path]) -> tuple[list[Query], int]:
     return list(queries.values()), examples
 
 
-def _retrieve_all(
-    retriever: Retriever, queries: Sequence[Query], k: int, batch_size: int, progress: bool
-) -> Iterator[tuple[int, list[tuple[Premise, float]]]]:
-    """(query number, retrieved) pairs; batches group states of similar length."""
-    from tqdm import tqdm
-
-    lengths = np.fromiter((len(q.state) for q in queries), dtype=np.int64, count=len(queries))
-    order = np.argsort(-lengths, kind="stable").tolist()
-    bar = tqdm(total=len(queries), desc="retrieve", unit="state", disable=not progress)
-    for lo in range(0, len(order), batch_size):
-        chunk = [queries[i] for i in order[lo : lo + batch_size]]
-        results = retriever.retrieve_queries(chunk, k)
-        yield from zip(order[lo : lo + batch_size], results)
-        bar.update(len(chunk))
-    bar.close()
-
-
 def write_retrieval_predictions(
     retriever: Retriever,
     data_path: str | os.PathLike[str],
@@ -109,16 +88,17 @@ def write_retrieval_predictions(
     """
     if k < 1 or batch_size < 1:
         raise UsageError("k and batch_size must be >= 1")
-    folder = resolve_data_path(Path(data_path))
+    folder = resolve_split_folder(Path(data_path))
     queries, examples = split_queries([folder / name for name in splits])
-    retrieved: list[list[tuple[Premise, float]]] = [[] for _ in queries]
-    for number, result in _retrieve_all(retriever, queries, k, batch_size, progress):
-        retrieved[number] = result
+
+    def retrieve(batch: list[int]) -> list[list[tuple[Premise, float]]]:
+        return retriever.retrieve_queries([queries[i] for i in batch], k)
+
+    lengths = [len(q.state.encode("utf-8")) for q in queries]
+    retrieved = map_longest_first(retrieve, lengths, batch_size, progress, "retrieve", "state")
     rows = (
         ((q.file_path, q.full_name, q.state), [p for p, _ in result], [s for _, s in result])
         for q, result in zip(queries, retrieved)
     )
     write_predictions(Path(out), rows)
-    stats = PredictStats(examples, len(queries))
-    logger.info("%s: %d states (%d examples) written", out, stats.queries, stats.examples)
-    return stats
+    return PredictStats(examples, len(queries))

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tacgen.core.errors import TacgenError
+from tacgen.core.errors import TacgenError, one_line
 from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.inference import InferenceGenerator
@@ -86,7 +86,8 @@ def create_app(
         retriever = generator.retriever
         if retriever is None or not hasattr(retriever, "encode_states"):
             raise HTTPException(404, "no dense retriever is loaded (tacgen serve --retriever-ckpt)")
-        embedding = retriever.encode_states([format_state(request.input)])[0]
+        # On the decoding thread: the event loop stays free, and the model is not shared.
+        embedding = (await batcher.run(retriever.encode_states, [format_state(request.input)]))[0]
         return CopilotEncodeResponse(outputs=embedding.tolist())
 
     @app.post("/v1/generate", response_model=list[list[ScoredTactic]])
@@ -130,7 +131,7 @@ def _add_error_handlers(app: Any) -> None:
 
     @app.exception_handler(TacgenError)
     async def input_error(request: Any, error: TacgenError) -> Any:
-        return SafeJSON(status_code=422, content={"detail": " ".join(str(error).split())})
+        return SafeJSON(status_code=422, content={"detail": one_line(error)})
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Any, error: RequestValidationError) -> Any:

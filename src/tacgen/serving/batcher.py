@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -70,6 +72,18 @@ class DynamicBatcher:
                 await self._task
         self._executor.shutdown(wait=True)
 
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Runs ``function(*args)`` on the decoding thread, between batches.
+
+        Args:
+            function: work that uses the model (the server's ``/encode``).
+            *args: its arguments.
+
+        Returns:
+            Its result; the event loop serves other requests meanwhile.
+        """
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
     async def submit(
         self, queries: list[Query], num_samples: int, options: GenerationOptions
     ) -> list[Candidates]:
@@ -112,8 +126,10 @@ class DynamicBatcher:
         loop = asyncio.get_running_loop()
         while True:
             batch = await self._gather()
-            batch.sort(key=lambda p: (p.num_samples, repr(p.options)))
-            for (num_samples, options), group in itertools.groupby(batch, key=lambda p: p.key):
+            groups: dict[tuple[int, GenerationOptions], list[_Pending]] = {}
+            for pending in batch:  # queries decode together when they ask for the same
+                groups.setdefault(pending.key, []).append(pending)
+            for (num_samples, options), group in groups.items():
                 items = [p for p in group if not p.future.done()]  # a client may have gone
                 if not items:
                     continue

@@ -10,13 +10,18 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from tacgen.core.errors import TacgenError, UsageError
 from tacgen.core.records import Query
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import DEFAULT_OPTIONS, GenerationOptions, check_num_samples
+from tacgen.generator.options import (
+    DEFAULT_OPTIONS,
+    Candidates,
+    GenerationOptions,
+    check_num_samples,
+)
 
 
 class ServerError(TacgenError):
@@ -86,20 +91,15 @@ class RemoteGenerator(TacticGenerator):
 
 
 def _query_json(query: Query, num_samples: int, options: GenerationOptions) -> dict[str, Any]:
+    # Every option field, so that a new one reaches the server (TacticQuery has them all).
     return {
         "state": query.state,
         "file_path": query.file_path,
         "full_name": query.full_name,
         "position": list(query.position),
         "num_samples": num_samples,
-        "mode": options.mode,
-        "temperature": options.temperature,
-        "top_k": options.top_k,
-        "top_p": options.top_p,
-        "seed": options.seed,
-        "prefix": options.prefix,
+        **asdict(options),
         "banned_tactics": sorted(options.banned_tactics),
-        "exclude_theorem_name": options.exclude_theorem_name,
     }
 
 

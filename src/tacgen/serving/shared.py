@@ -12,9 +12,8 @@ import threading
 from collections.abc import Sequence
 
 from tacgen.core.records import Query
-from tacgen.generator.decoding import Candidates
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import DEFAULT_OPTIONS, GenerationOptions
+from tacgen.generator.options import DEFAULT_OPTIONS, Candidates, GenerationOptions
 from tacgen.serving.batcher import DynamicBatcher
 
 
