@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,60 @@ def data_dir() -> Path:
     if not (DATA_DIR / "minif2f-mathlib4-traced" / "random" / "val.json").is_file():
         pytest.skip(f"real LeanDojo data not found in {DATA_DIR} (set TACGEN_DATA_DIR)")
     return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (the run's base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = root / "shared"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
+def build_once(path: Path, build: Callable[[Path], object]) -> Path:
+    """``path``, built by ``build(path)`` by whichever worker asks first; the others wait
+    for it (a file lock) and reuse it. What is built is treated as read-only."""
+    from filelock import FileLock
+
+    with FileLock(str(path) + ".lock"):
+        if not path.exists():
+            partial = path.with_name(path.name + ".partial")
+            build(partial)
+            partial.rename(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(run_dir: Path) -> Path:
+    """The model fixtures' minuscule T5, trained once per run (``train_checkpoint``)."""
+    from model_fixtures import train_checkpoint
+
+    return build_once(run_dir / "tiny.ckpt", train_checkpoint)
+
+
+@pytest.fixture(scope="session")
+def prover_checkpoint(run_dir: Path) -> Path:
+    """A minuscule generator that memorised the tiny split's traced tactics (proof search)."""
+    from model_fixtures import train_checkpoint
+    from tacgen.prover.theorems import load_theorems
+
+    train = FIXTURES / "tiny" / "train.json"
+    pairs = [(s.state_before, s.tactic) for t in load_theorems(train) for s in t.traced]
+    return build_once(
+        run_dir / "prover.ckpt",
+        lambda path: train_checkpoint(path, pairs, steps=300, lr=5e-3, max_output_length=48),
+    )
+
+
+@pytest.fixture(scope="session")
+def tiny_ct2_cache(run_dir: Path, tiny_checkpoint: Path) -> Path:
+    """A ``TACGEN_CACHE_DIR`` holding the CTranslate2 conversion of ``tiny_checkpoint``."""
+    from tacgen.generator.ct2 import cached_ct2_dir
+
+    def convert(path: Path) -> None:
+        path.mkdir()
+        cached_ct2_dir(tiny_checkpoint, path)
+
+    return build_once(run_dir / "ct2-cache", convert)

@@ -127,6 +127,7 @@ def train_checkpoint(
     steps: int = 150,
     lr: float = 3e-3,
     max_output_length: int = 24,
+    seed: int = 0,
 ) -> Path:
     """A minuscule generator trained briefly on (state, tactic) pairs, saved at ``path``.
 
@@ -140,7 +141,7 @@ def train_checkpoint(
 
     if pairs is None:
         pairs = [(state, remove_marks(tactic)) for state, tactic in PAIRS]
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = RetrievalAugmentedGenerator(
         model_config=SMALL_CONFIG,
         lr=lr,
@@ -159,3 +160,26 @@ def train_checkpoint(
     trainer.fit(model, train_dataloaders=data)
     trainer.save_checkpoint(path)
     return path
+
+
+def assert_same_candidates(
+    ours: Sequence[tuple[str, float]], theirs: Sequence[tuple[str, float]], atol: float
+) -> None:
+    """Two ranked lists of (tactic, log-prob) are the same answer up to float noise.
+
+    What is invariant across CPUs, thread counts and batch shapes: every tactic in both has
+    the same score within ``atol``, and a tactic in only one of them is a near-tie at the
+    cut (its score within ``atol`` of the other list's last score), so that which of two
+    near-equal candidates makes the list is the only freedom. The order follows from the
+    scores: both lists are sorted, so only near-ties can swap.
+    """
+    mine, other = dict(ours), dict(theirs)
+    for tactic in mine.keys() & other.keys():
+        assert abs(mine[tactic] - other[tactic]) <= atol, (tactic, mine[tactic], other[tactic])
+    for only, rest in ((mine.keys() - other.keys(), theirs), (other.keys() - mine.keys(), ours)):
+        for tactic in only:
+            score = mine.get(tactic, other.get(tactic))
+            assert rest and score is not None and abs(score - rest[-1][1]) <= atol, (tactic, score)
+    for ranked in (ours, theirs):
+        scores = [score for _, score in ranked]
+        assert scores == sorted(scores, reverse=True)

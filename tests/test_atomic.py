@@ -31,6 +31,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # kill -9 loop over a large write
 def test_kill_9_while_writing_a_large_checkpoint_leaves_a_loadable_file(tmp_path: Path) -> None:
     target = tmp_path / "last.ckpt"
     rng = random.Random(0)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
-from model_fixtures import PAIRS, train_checkpoint
+from model_fixtures import PAIRS
 from tacgen.core.records import Query
 from tacgen.generator.ct2 import byt5_vocabulary, cached_ct2_dir, check_compute_type
 from tacgen.generator.inference import InferenceGenerator, load_generator
@@ -28,13 +29,13 @@ TOKENIZER = ByteTokenizer()
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_checkpoint(tmp_path_factory.mktemp("ckpt") / "gen.ckpt")
+def checkpoint(tiny_checkpoint: Path) -> Path:
+    return tiny_checkpoint
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("ct2cache")
+def cache(tiny_ct2_cache: Path) -> Path:
+    return tiny_ct2_cache
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +113,12 @@ def test_same_seed_same_samples(generators: dict[str, InferenceGenerator], backe
     first = generator.generate(STATES[0], "", "", (0, 0), 8, options)
     assert generator.generate(STATES[0], "", "", (0, 0), 8, options) == first
     assert len(first) <= 8  # duplicates merged
-    other = GenerationOptions(mode="sample", seed=12, temperature=1.5)
-    samples = {generator.generate(STATES[0], "", "", (0, 0), 8, other)[0] for _ in range(1)}
-    assert samples  # another seed still answers
+    # Another seed draws other samples (8 draws at temperature 1.5 over many tactics).
+    others = [
+        generator.generate(STATES[0], "", "", (0, 0), 8, replace(options, seed=seed))
+        for seed in (12, 13, 14)
+    ]
+    assert all(others) and any(other != first for other in others)
 
 
 @pytest.mark.parametrize("backend", ["torch", "ct2"])
@@ -175,14 +179,47 @@ def test_conversion_is_cached_by_content(checkpoint: Path, tmp_path: Path) -> No
     assert cached_ct2_dir(copy, tmp_path) != first  # never stale
 
 
+# int8 tolerances, measured by scripts/ct2_spread.py under every setting of
+# scripts/isa_matrix.sh (BENCHMARKS.md, "CTranslate2 across CPU instruction sets"). How far
+# int8 moves a score depends on the CPU: MKL's int8 GEMM saturates its 16-bit sums on AVX2
+# and older (vpmaddubsw) but not with AVX-512 VNNI, so one model's int8 top-1 score was off
+# by 0.04 with AVX-512 and by 0.75 on AVX2 (0.15 per scored token; 0.175 at most over three
+# seeds). What does not depend on the CPU is asserted exactly; the rest gets a bound with
+# a margin over the largest spread measured.
+INT8_GAP_PER_TOKEN = 0.4
+"""Bound on |int8 score - float score| per scored token (measured: 0.175 at most)."""
+INT8_SAFE_MARGIN = 1.0
+"""Torch's top-1 leads by this many nats: int8 must agree (flips measured at 0.28-0.41)."""
+
+
+def ct2_teacher_forced(generator: InferenceGenerator, state: str, tactic: str) -> float:
+    """Log-prob of ``tactic`` + eos under the CTranslate2 model itself (its own kernels)."""
+    backend = generator.backend
+    source = backend.tokens(state, 2300)  # type: ignore[attr-defined]
+    target = backend.tokens(tactic, None)  # type: ignore[attr-defined]
+    (result,) = backend.translator.score_batch([source], [target], max_input_length=0)  # type: ignore[attr-defined]
+    return float(sum(result.log_probs))
+
+
 def test_int8_stays_close(checkpoint: Path, generators: dict[str, InferenceGenerator]) -> None:
     int8 = load_generator(checkpoint, device="cpu", backend="ct2")
     assert int8.backend.compute_type == "int8"  # type: ignore[attr-defined]
+    checked_top1 = 0
     for state in STATES:
-        best, score = int8.generate(state, "", "", (0, 0), 4)[0]
-        # Quantisation moves the scores of this minuscule model by a few hundredths
-        # (BENCHMARKS.md records the deviation on the demo model).
-        assert score == pytest.approx(teacher_forced(generators, state, best), abs=0.25)
+        reference = generators["torch"].generate(state, "", "", (0, 0), 4)
+        candidates = int8.generate(state, "", "", (0, 0), 4)
+        # Every int8 score is the int8 model's own log-prob: one set of kernels on both
+        # sides, so this holds to float noise on every CPU (measured: equal).
+        for tactic, score in candidates:
+            assert score == pytest.approx(ct2_teacher_forced(int8, state, tactic), abs=1e-3)
+        best, score = candidates[0]
+        scored_tokens = len(best.encode()) + 1  # eos included
+        gap = abs(score - teacher_forced(generators, state, best))
+        assert gap <= INT8_GAP_PER_TOKEN * scored_tokens, (state, best, gap)
+        if reference[0][1] - reference[1][1] >= INT8_SAFE_MARGIN:
+            assert best == reference[0][0], (state, reference, candidates)
+            checked_top1 += 1
+    assert checked_top1 >= 2  # the top-1 check ran: most states have a clear favourite
 
 
 def test_export_ct2_loads_in_ctranslate2_with_lean_copilot_tokens(

@@ -217,6 +217,7 @@ def test_ddp_fit_then_validate_matches_single_process(tmp_path: Path) -> None:
     assert single["top2_acc_val"] > 0.0  # not a trivial 0 == 0
 
 
+@pytest.mark.slow  # a multi-process DDP run
 def test_ddp_validate_matches_single_process(tmp_path: Path) -> None:
     """The default-run variant: a checkpoint trained in-process (one process, 30 steps),
     then the same 2-process vs 1-process validate comparison."""

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from model_fixtures import train_checkpoint
 from tacgen.cli import main
 from tacgen.prover.theorems import load_theorems
 
@@ -23,11 +22,9 @@ TINY_TRAIN = HERE / "fixtures" / "tiny" / "train.json"
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def checkpoint(prover_checkpoint: Path) -> Path:
     """A minuscule generator that memorised the tiny split's traced tactics."""
-    pairs = [(s.state_before, s.tactic) for t in load_theorems(TINY_TRAIN) for s in t.traced]
-    path = tmp_path_factory.mktemp("prove") / "gen.ckpt"
-    return train_checkpoint(path, pairs, steps=300, lr=5e-3, max_output_length=48)
+    return prover_checkpoint
 
 
 def prove(*argv: str) -> int:
@@ -69,6 +66,7 @@ def test_workers_and_expansion_batch(checkpoint: Path, tmp_path: Path) -> None:
     assert {r["full_name"]: r["status"] for r in rows(two)}.keys() == by_name.keys()
 
 
+@pytest.mark.slow  # kill -9 and resume / a local Ray cluster
 def test_ray_local_cluster_with_two_workers(checkpoint: Path, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     out = tmp_path / "ray.jsonl"
@@ -78,6 +76,7 @@ def test_ray_local_cluster_with_two_workers(checkpoint: Path, tmp_path: Path) ->
     assert any(r["status"] == "proved" for r in rows(out))
 
 
+@pytest.mark.slow  # kill -9 and resume / a local Ray cluster
 def test_resume_after_kill_repairs_a_cut_line(checkpoint: Path, tmp_path: Path) -> None:
     """kill -9 mid-run, then a line cut in half: the rerun keeps every complete line, runs
     the cut theorem and the rest, and each theorem ends up in the file exactly once."""

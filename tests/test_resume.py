@@ -168,6 +168,7 @@ def check_resume_is_exact(base: list[str], tmp_path: Path) -> None:
         assert torch.equal(tensor, final_resumed[name]), name
 
 
+@pytest.mark.slow  # kill -9 and resume: two training processes
 @pytest.mark.parametrize("num_workers", [0, 1])
 def test_generator_resumes_exactly_after_kill(tmp_path: Path, num_workers: int) -> None:
     """The tiny config with premises (dropout 0.5), batches of 2: 5 batches an epoch. With a
@@ -179,6 +180,7 @@ def test_generator_resumes_exactly_after_kill(tmp_path: Path, num_workers: int) 
     check_resume_is_exact(base, tmp_path)
 
 
+@pytest.mark.slow  # kill -9 and resume: two training processes
 def test_retriever_resumes_exactly_after_kill(tmp_path: Path) -> None:
     """The retriever demo (sampled negatives), minuscule encoder: 20 batches an epoch."""
     base = ["retriever", "fit", "--config", str(REPO / "configs" / "retriever-demo.yaml")]

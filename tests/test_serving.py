@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from model_fixtures import PAIRS, train_checkpoint
+from model_fixtures import PAIRS, assert_same_candidates
 from server_fixtures import request, running_server
 from tacgen.core.errors import TacgenError
 from tacgen.generator.inference import load_generator
@@ -29,8 +29,8 @@ STATES = [state for state, _ in PAIRS]
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return train_checkpoint(tmp_path_factory.mktemp("serve") / "gen.ckpt")
+def checkpoint(tiny_checkpoint: Path) -> Path:
+    return tiny_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def test_v1_generate_matches_the_local_generator(server: str, checkpoint: Path) 
     assert status == 200 and len(answer) == len(STATES)
     for state, ranked in zip(STATES, answer):
         expected = local.generate(state, "", "", (0, 0), 3)
-        assert [r["tactic"] for r in ranked] == [t for t, _ in expected]
-        assert [r["log_prob"] for r in ranked] == pytest.approx([s for _, s in expected], abs=1e-4)
+        # The server decodes the queries as one batch: the same answer up to float noise.
+        assert_same_candidates([(r["tactic"], r["log_prob"]) for r in ranked], expected, 1e-4)
 
 
 @pytest.mark.parametrize(
@@ -135,23 +135,28 @@ def test_health_reports_model_backend_device(server: str, checkpoint: Path) -> N
     )
 
 
-def test_200_concurrent_requests_all_answered(server: str) -> None:
+@pytest.mark.parametrize(
+    "clients", [24, pytest.param(200, marks=pytest.mark.slow)], ids=["24", "200-load"]
+)
+def test_concurrent_requests_all_answered(server: str, clients: int) -> None:
     results: list[int] = []
     lock = threading.Lock()
+    before = request(server + "/health", method="GET")[1]["batches"]
 
     def client(i: int) -> None:
         status, _ = request(server + "/generate", {"name": "m", "input": STATES[i % len(STATES)]})
         with lock:
             results.append(status)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(200)]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=240)
-    assert results.count(200) == 200, results
+    assert results.count(200) == clients, results
     _, health = request(server + "/health", method="GET")
-    assert health["batches"] < 200  # concurrent requests shared decoding batches
+    # Concurrent requests shared decoding batches: fewer batches than requests.
+    assert health["batches"] - before < clients
 
 
 def test_sigterm_lets_requests_in_flight_finish(checkpoint: Path) -> None:

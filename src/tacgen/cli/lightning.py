@@ -170,6 +170,7 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
         argv = [arg for arg in argv if arg != "--strict-provenance"]
         cli_class = type(cli_class.__name__, (cli_class,), {"strict_provenance": True})
     setup_torch()
+    _drop_lightning_tips()
     # tacgen's own argv is not LightningCLI's (it lacks "tacgen" and any group name).
     warnings.filterwarnings("ignore", message=_ARGS_WARNING)
     # Parser errors raise instead of printing the whole usage: they become one line.
@@ -195,6 +196,21 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
         if cause is None:
             raise
         raise cause from None
+
+
+def _drop_lightning_tips() -> None:
+    """Drops Lightning's advertising tips (litlogger, litmodels) from its rank-zero log, and
+    nothing else: its other messages, and the user's own, still show."""
+    import logging
+
+    log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if not any(isinstance(f, _TipFilter) for f in log.filters):
+        log.addFilter(_TipFilter())
+
+
+class _TipFilter:
+    def filter(self, record: object) -> bool:
+        return not str(getattr(record, "msg", "")).startswith("💡 Tip:")
 
 
 def _tacgen_cause(error: BaseException) -> TacgenError | None:

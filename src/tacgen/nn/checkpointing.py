@@ -60,7 +60,9 @@ class LastCheckpoint(L.Callback):
         self._saved_step = trainer.global_step
         target = self.path(trainer)
         partial = target.with_name(f".{target.name}.partial")
-        trainer.save_checkpoint(partial)  # every rank calls it; rank zero writes
+        # Every rank calls it; rank zero writes. A full checkpoint (optimizer, loops,
+        # callbacks) is what resuming needs; saying so spares Lightning's notice.
+        trainer.save_checkpoint(partial, weights_only=False)
         if trainer.is_global_zero:
             fsync_path(partial)
             os.replace(partial, target)

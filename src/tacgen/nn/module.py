@@ -136,15 +136,19 @@ class T5Module(L.LightningModule):
         self.train()
 
     def configure_callbacks(self) -> list[L.Callback]:
-        """The step-counting rich progress bar, in place of Lightning's rich bar."""
-        from lightning.pytorch.callbacks import RichProgressBar
+        """Puts tacgen's console callbacks in place of Lightning's defaults; adds the
+        :class:`~tacgen.nn.progress.FitTimer` line.
 
-        from tacgen.nn.progress import StepRichProgressBar
+        The step-counting rich bar replaces Lightning's rich bar, and a summary without the
+        FLOPs column (always 0 without an example input) replaces its rich model summary.
+        They are swapped in the trainer's list here, not returned: a returned callback of a
+        type the trainer has already makes Lightning print an override notice.
+        """
+        from tacgen.nn.progress import FitTimer, replace_default_console_callbacks
 
-        bar = self.trainer.progress_bar_callback if self._trainer is not None else None
-        if type(bar) is RichProgressBar:  # Lightning's own, not a user's subclass
-            return [StepRichProgressBar(leave=bar._leave, theme=bar.theme)]
-        return []
+        if self._trainer is not None:
+            replace_default_console_callbacks(self.trainer.callbacks)  # type: ignore[attr-defined]
+        return [FitTimer()]
 
     def configure_optimizers(self) -> Any:
         """AdamW with linear warm-up and cosine decay to 0 at ``trainer.max_steps``."""

@@ -1,0 +1,108 @@
+"""The demo fit's speed: wall seconds and optimizer steps per second of ``tacgen fit
+--config configs/demo.yaml``, for the shipped config and variants, interleaved in one run.
+
+Usage::
+
+    python benchmarks/bench_demo.py                          # shipped vs no step checkpoints
+    python benchmarks/bench_demo.py --steps 100 --repeats 3
+    python benchmarks/bench_demo.py --tree OLD=/path/to/checkout   # another source tree too
+
+Each run is a fresh ``python -m tacgen.cli fit`` in a temporary folder (no cache), so the
+wall time includes start-up and data loading, as for a user. Validation is switched off
+(``--trainer.limit_val_batches 0``) unless ``--validate``: beam search over the val split
+costs what the model's answers cost, which changes with the weights, not with the loop.
+``--tree NAME=PATH`` adds the same run from another source tree (PYTHONPATH=PATH/src), with
+PATH's own configs/demo.yaml, to compare commits on one machine in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NO_STEP_CHECKPOINTS = ["--trainer.callbacks", "lightning.pytorch.callbacks.LearningRateMonitor"]
+"""Replaces the config's callbacks (ModelCheckpoint, LastCheckpoint, LearningRateMonitor)."""
+
+
+def cpu_model() -> str:
+    """The CPU's model name and whether it has AVX-512 (timings depend on both)."""
+    name, flags = platform.processor() or "unknown CPU", ""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        name = re.search(r"model name\s*:\s*(.*)", text).group(1)  # type: ignore[union-attr]
+        flags = re.search(r"flags\s*:\s*(.*)", text).group(1)  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        pass
+    return f"{name}, {os.cpu_count()} cores, AVX-512: {'avx512f' in flags.split()}"
+
+
+def run_fit(tree: Path, steps: int, validate: bool, extra: list[str]) -> tuple[float, float | None]:
+    """(wall seconds, steps/s of the training loop as tacgen prints it, or None)."""
+    argv = ["fit", "--config", str(tree / "configs" / "demo.yaml")]
+    argv += ["--trainer.max_steps", str(steps), "--trainer.enable_progress_bar", "false"]
+    if not validate:
+        argv += ["--trainer.limit_val_batches", "0"]
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory() as work:
+        env["TACGEN_CACHE_DIR"] = str(Path(work) / "cache")
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "tacgen.cli", *argv, *extra],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"fit failed in {tree}:\n{done.stderr[-2000:]}")
+    found = re.search(r"\(([\d.]+) steps/s", done.stderr + done.stdout)
+    return wall, float(found.group(1)) if found else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--steps", type=int, default=200, help="optimizer steps per fit")
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each variant")
+    parser.add_argument("--validate", action="store_true", help="keep the demo's validation")
+    parser.add_argument(
+        "--tree", action="append", default=[], help="NAME=PATH: another source tree to time"
+    )
+    args = parser.parse_args()
+    variants: list[tuple[str, Path, list[str]]] = [
+        ("shipped", REPO, []),
+        ("no step checkpoints", REPO, NO_STEP_CHECKPOINTS),
+    ]
+    for spec in args.tree:
+        name, _, path = spec.partition("=")
+        variants.append((name, Path(path).resolve(), []))
+    print(f"# {cpu_model()}; {args.steps} steps, validation {'on' if args.validate else 'off'}")
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    rates: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+    for _ in range(args.repeats):  # interleaved: a load change hits every variant alike
+        for name, tree, extra in variants:
+            wall, rate = run_fit(tree, args.steps, args.validate, extra)
+            walls[name].append(wall)
+            if rate is not None:
+                rates[name].append(rate)
+            print(f"  {name}: {wall:.1f} s" + (f", loop {rate:.2f} steps/s" if rate else ""))
+    base = statistics.median(walls["shipped"])
+    print("| variant | wall s (median) | steps/s (wall) | loop steps/s | wall vs shipped |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, _, _ in variants:
+        wall = statistics.median(walls[name])
+        loop = f"{statistics.median(rates[name]):.2f}" if rates[name] else "-"
+        print(f"| {name} | {wall:.1f} | {args.steps / wall:.2f} | {loop} | {wall / base:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
