@@ -16,6 +16,7 @@ import pytest
 import torch
 
 from model_fixtures import PAIRS
+from tacgen.core.errors import TacgenError
 from tacgen.core.records import Query
 from tacgen.generator.ct2 import byt5_vocabulary, cached_ct2_dir, check_compute_type
 from tacgen.generator.inference import InferenceGenerator, load_generator
@@ -245,3 +246,68 @@ def test_export_ct2_loads_in_ctranslate2_with_lean_copilot_tokens(
         )
         best = bytes(vocabulary.index(t) - 3 for t in result[0].hypotheses[0]).decode()
         assert best == generators["torch"].generate(state, "", "", (0, 0), 4)[0][0]
+
+
+# ---------------------------------------------------------------- scoring given tactics
+
+LIBRARY = ["simp", "rfl", "omega", "norm_num", "exact Or.inl hp", "ring", "trivial", "linarith"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_score_is_the_beams_score(generators: dict[str, InferenceGenerator], backend: str) -> None:
+    """A scored tactic and a searched one compare: scoring the beams gives their scores,
+    and scoring any tactic gives torch's teacher-forced log-prob."""
+    generator = generators[backend]
+    for state in STATES[:3]:
+        beams = generator.generate(state, "", "", (0, 0), 4)
+        tactics = [t for t, _ in beams if len(t.encode()) + 1 < 24]  # not cut short
+        assert generator.score(state, tactics) == pytest.approx(
+            [s for t, s in beams if t in tactics], abs=1e-3
+        )
+        expected = [teacher_forced(generators, state, t) for t in LIBRARY]
+        assert generator.score(state, LIBRARY) == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_score_queries_keeps_shapes(
+    generators: dict[str, InferenceGenerator], backend: str
+) -> None:
+    generator = generators[backend]
+    queries = [Query(s) for s in STATES[:3]]
+    scored = generator.score_queries(queries, [LIBRARY[:3], [], LIBRARY[2:3]])
+    assert [len(row) for row in scored] == [3, 0, 1]
+    assert scored[2][0] == pytest.approx(generator.score(STATES[2], ["omega"])[0], abs=1e-6)
+    assert generator.score_queries([], []) == []
+    with pytest.raises(TacgenError, match="2 queries but 1 lists"):
+        generator.score_queries(queries[:2], [LIBRARY])
+
+
+def test_torch_scoring_runs_the_encoder_once_per_state(
+    generators: dict[str, InferenceGenerator],
+) -> None:
+    model = generators["torch"].backend.model  # type: ignore[attr-defined]
+    calls: list[int] = []
+    handle = model.get_encoder().register_forward_hook(lambda *_: calls.append(1))
+    try:
+        generators["torch"].score_queries([Query(s) for s in STATES[:2]], [LIBRARY * 8] * 2)
+    finally:
+        handle.remove()
+    assert len(calls) == 2  # 64 tactics per state, one encoder pass each
+
+
+def test_shared_and_default_generators_score(generators: dict[str, InferenceGenerator]) -> None:
+    from tacgen.generator.interface import TacticGenerator
+    from tacgen.serving.shared import SharedGenerator
+
+    shared = SharedGenerator(generators["torch"])
+    try:
+        assert shared.score(STATES[0], LIBRARY) == generators["torch"].score(STATES[0], LIBRARY)
+    finally:
+        shared.close()
+
+    class Beams(TacticGenerator):  # a generator that only searches
+        def generate_queries(self, queries, num_samples, options=None):  # type: ignore[no-untyped-def]
+            return [[] for _ in queries]
+
+    with pytest.raises(TacgenError, match="Beams cannot score given tactics"):
+        Beams().score(STATES[0], LIBRARY)

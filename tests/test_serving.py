@@ -80,6 +80,10 @@ def test_v1_generate_matches_the_local_generator(server: str, checkpoint: Path) 
         ("/v1/generate", [{"state": "⊢ True", "mode": "greedy"}], "mode"),
         ("/v1/generate", [], "body"),
         ("/v1/generate", {"state": "⊢ True"}, "body"),
+        ("/v1/score", [{"state": "⊢ True"}], "tactics"),
+        ("/v1/score", [{"state": "⊢ True", "tactics": "simp"}], "tactics"),
+        ("/v1/score", [{"state": "⊢ True", "tactics": ["simp"] * 1025}], "tactics"),
+        ("/v1/score", [], "body"),
     ],
 )
 def test_bad_requests_get_422_naming_the_field(
@@ -198,6 +202,10 @@ def test_tactic_generator_contract(any_generator: TacticGenerator) -> None:
         scores = [s for _, s in ranked]
         assert scores == sorted(scores, reverse=True) and all(s <= 0 for s in scores)
     assert generator.batch_generate([], [], [], [], 4) == []
+    # Scoring given tactics (a tactic library): the beams' own scores, one definition.
+    tactics = [t for t, _ in single]
+    assert generator.score(STATES[0], tactics) == pytest.approx([s for _, s in single], abs=1e-3)
+    assert generator.score_queries([], []) == []
     prefixed = generator.generate(STATES[0], "", "", (0, 0), 3, GenerationOptions(prefix="s"))
     assert prefixed and all(t.startswith("s") for t, _ in prefixed)
     banned = GenerationOptions(banned_tactics=frozenset({single[0][0].split()[0]}))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import torch
 
 from tacgen.core.errors import ConfigError
-from tacgen.generator.decoding import decode_candidates
+from tacgen.generator.decoding import decode_candidates, score_tactics
 from tacgen.generator.options import Candidates, GenerationOptions
 from tacgen.nn.tokenizer import ByteTokenizer
 
@@ -48,6 +48,19 @@ class Backend(ABC):
 
         Returns:
             For each input, distinct tactics with log-probability scores, best first.
+        """
+
+    @abstractmethod
+    def score(self, inputs: Sequence[str], tactics: Sequence[Sequence[str]]) -> list[list[float]]:
+        """Teacher-forced scores of given tactics, by the definition of :meth:`decode`'s.
+
+        Args:
+            inputs: model input texts (premises, if any, then the state).
+            tactics: for each input, the tactics to score.
+
+        Returns:
+            For each input, the score of each of its tactics (the sum of the log-probabilities
+            of its tokens and eos, divided by ``length ** length_penalty``), in order.
         """
 
 
@@ -105,3 +118,14 @@ class TorchBackend(Backend):
             self.length_penalty,
             options,
         )
+
+    def score(self, inputs: Sequence[str], tactics: Sequence[Sequence[str]]) -> list[list[float]]:
+        """See :meth:`Backend.score`: one encoder pass per input (:func:`score_tactics`)."""
+        if not inputs:
+            return []
+        ids, mask = self.tokenizer.batch_encode(inputs, self.max_input_length)  # (batch, len) x2
+        device = torch.device(self.device)
+        return score_tactics(
+            self.model, self.tokenizer, ids.to(device), mask.to(device), tactics,
+            self.length_penalty,
+        )  # fmt: skip

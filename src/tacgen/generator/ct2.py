@@ -271,7 +271,7 @@ class CT2Backend(Backend):
         for source, result in zip(sources, results):
             hypotheses, scores = result.hypotheses, list(result.scores)
             if prefix or options.mode == "sample":  # scores of the suppressed distribution
-                scores = self._rescore(source, hypotheses)
+                scores = self._rescore([source] * len(hypotheses), hypotheses)
             texts = [remove_marks(self._text(tokens)) for tokens in hypotheses]
             out.append(rank_candidates(texts, scores))
         return out
@@ -314,11 +314,27 @@ class CT2Backend(Backend):
         ctranslate2.set_random_seed(options.seed)
         return ctranslate2.Translator(**self._translator_options, inter_threads=1)
 
-    def _rescore(self, source: list[str], hypotheses: list[list[str]]) -> list[float]:
-        """Teacher-forced scores of whole hypotheses (prefix included), length-normalised."""
+    def score(self, inputs: Sequence[str], tactics: Sequence[Sequence[str]]) -> list[list[float]]:
+        """See :meth:`Backend.score`: CTranslate2's ``score_batch``, one call for every
+        (input, tactic) pair, without its 1024-token input cut."""
+        sources = [self.tokens(text, self.max_input_length) for text in inputs]
+        pairs = [(i, [*self.tokens(t, None), "</s>"]) for i, ts in enumerate(tactics) for t in ts]
+        flat = self._rescore([sources[i] for i, _ in pairs], [target for _, target in pairs])
+        results: list[list[float]] = [[] for _ in inputs]
+        for (i, _), value in zip(pairs, flat):
+            results[i].append(value)
+        return results
+
+    def _rescore(self, sources: list[list[str]], hypotheses: list[list[str]]) -> list[float]:
+        """Teacher-forced scores of whole hypotheses (prefix included), length-normalised;
+        a hypothesis that ends with ``</s>`` has it scored, one cut short does not."""
+        if not hypotheses:
+            return []
         finished = [bool(h) and h[-1] == "</s>" for h in hypotheses]
         targets = [h[:-1] if done else h for h, done in zip(hypotheses, finished)]
-        scored = self.translator.score_batch([source] * len(targets), targets, max_input_length=0)
+        scored = self.translator.score_batch(
+            sources, targets, max_input_length=0, max_batch_size=self.chunk_size
+        )
         scores = []
         for result, done in zip(scored, finished):
             log_probs = list(result.log_probs)  # CTranslate2 appends and scores </s>

@@ -83,6 +83,17 @@ class InferenceGenerator(TacticGenerator):
         ranked = self.backend.decode(self.inputs.build(queries), num_samples, options)
         return [filter_candidates(c, q, options) for c, q in zip(ranked, queries)]
 
+    def score_queries(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """See :meth:`TacticGenerator.score_queries`: inputs built as for generation
+        (retrieval included), then scored by the backend."""
+        if len(queries) != len(tactics):
+            raise UsageError(f"{len(queries)} queries but {len(tactics)} lists of tactics")
+        if not queries:
+            return []
+        return self.backend.score(self.inputs.build(queries), [list(t) for t in tactics])
+
 
 def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:
     """The seq2seq model of a checkpoint or directory, and the settings stored with it.

@@ -37,6 +37,48 @@ class TacticGenerator(ABC):
             first.
         """
 
+    def score_queries(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """Scores given tactics for several queries, teacher-forced, with the definition of
+        the scores :meth:`generate_queries` returns, so that the two lists compare (a tactic
+        library beside beam search).
+
+        Args:
+            queries: the proof states and their theorems.
+            tactics: for each query, the tactics to score.
+
+        Returns:
+            For each query, the score (log-probability) of each of its tactics, in order.
+
+        Raises:
+            UsageError: when this generator cannot score (the default).
+        """
+        raise UsageError(f"{type(self).__name__} cannot score given tactics")
+
+    def score(
+        self,
+        state: str,
+        tactics: Sequence[str],
+        file_path: str = "",
+        theorem_full_name: str = "",
+        theorem_pos: Position = (0, 0),
+    ) -> list[float]:
+        """Scores given tactics for one state (see :meth:`score_queries`).
+
+        Args:
+            state: the pretty-printed proof state.
+            tactics: the tactics to score.
+            file_path: the Lean file of the theorem (for retrieval).
+            theorem_full_name: the theorem's full name.
+            theorem_pos: the theorem's (line, column).
+
+        Returns:
+            The score of each tactic, in order.
+        """
+        query = Query(state, file_path, theorem_full_name, theorem_pos)
+        return self.score_queries([query], [list(tactics)])[0]
+
     def generate(
         self,
         state: str,

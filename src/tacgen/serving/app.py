@@ -34,6 +34,7 @@ from tacgen.serving.schemas import (
     CopilotGenerateResponse,
     CopilotOutput,
     ScoredTactic,
+    ScoreQuery,
     TacticQuery,
 )
 
@@ -96,6 +97,15 @@ def create_app(
     ) -> list[list[ScoredTactic]]:
         results = await _submit_each(batcher, queries)
         return [[ScoredTactic(tactic=t, log_prob=s) for t, s in ranked] for ranked in results]
+
+    @app.post("/v1/score", response_model=list[list[float]])
+    async def score_v1(
+        queries: list[ScoreQuery] = Body(..., min_length=1, max_length=MAX_QUERIES),  # noqa: B008
+    ) -> list[list[float]]:
+        # Teacher-forced scores of given tactics (a tactic library beside the beams), on the
+        # decoding thread between batches; the same definition as /v1/generate's log_prob.
+        records = [q.query() for q in queries]
+        return await batcher.run(generator.score_queries, records, [q.tactics for q in queries])
 
     @app.get("/health")
     async def health() -> dict[str, Any]:

@@ -72,6 +72,26 @@ class RemoteGenerator(TacticGenerator):
         answer = self._call("POST", "/v1/generate", body)
         return [[(row["tactic"], float(row["log_prob"])) for row in ranked] for ranked in answer]
 
+    def score_queries(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """See :meth:`TacticGenerator.score_queries`, answered by ``POST /v1/score``.
+
+        Raises:
+            UsageError: when the server refuses the request (422).
+            ServerError: when it cannot be reached or fails.
+        """
+        if len(queries) != len(tactics):
+            raise UsageError(f"{len(queries)} queries but {len(tactics)} lists of tactics")
+        if not queries:
+            return []
+        body = [
+            {**_query_json(q, 1, DEFAULT_OPTIONS, full=False), "tactics": list(t)}
+            for q, t in zip(queries, tactics)
+        ]
+        answer = self._call("POST", "/v1/score", body)
+        return [[float(value) for value in row] for row in answer]
+
     def _call(self, method: str, path: str, body: Any) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(
@@ -90,13 +110,20 @@ class RemoteGenerator(TacticGenerator):
             raise ServerError(f"cannot reach the tactic server {self.url}: {reason}") from None
 
 
-def _query_json(query: Query, num_samples: int, options: GenerationOptions) -> dict[str, Any]:
-    # Every option field, so that a new one reaches the server (TacticQuery has them all).
-    return {
+def _query_json(
+    query: Query, num_samples: int, options: GenerationOptions, full: bool = True
+) -> dict[str, Any]:
+    where = {
         "state": query.state,
         "file_path": query.file_path,
         "full_name": query.full_name,
         "position": list(query.position),
+    }
+    if not full:  # the query alone (/v1/score)
+        return where
+    # Every option field, so that a new one reaches the server (TacticQuery has them all).
+    return {
+        **where,
         "num_samples": num_samples,
         **asdict(options),
         "banned_tactics": sorted(options.banned_tactics),

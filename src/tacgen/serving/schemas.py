@@ -76,6 +76,24 @@ class TacticQuery(_Strict):
         return GenerationOptions.from_attributes(self)
 
 
+MAX_SCORED_TACTICS = 1024
+"""The most tactics one ``/v1/score`` query may carry."""
+
+
+class ScoreQuery(_Strict):
+    """One query of ``POST /v1/score``: a state and the tactics to score on it."""
+
+    state: str
+    file_path: str = ""
+    full_name: str = ""
+    position: tuple[NonNegative, NonNegative] = (0, 0)
+    tactics: list[str] = Field(min_length=0, max_length=MAX_SCORED_TACTICS)
+
+    def query(self) -> Query:
+        """The query record."""
+        return Query(self.state, self.file_path, self.full_name, self.position)
+
+
 class ScoredTactic(BaseModel):
     """A tactic with its log-probability score (what proof search ranks by)."""
 

@@ -46,6 +46,15 @@ class SharedGenerator(TacticGenerator):
         coroutine = self.batcher.submit(list(queries), num_samples, options or DEFAULT_OPTIONS)
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
+    def score_queries(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[float]]:
+        """See :meth:`TacticGenerator.score_queries`; runs on the batching thread, between
+        decoding batches, so the model is used by one thread at a time."""
+        generator = self.batcher.generator
+        coroutine = self.batcher.run(generator.score_queries, list(queries), list(tactics))
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
     def close(self) -> None:
         """Stops the batching thread."""
         asyncio.run_coroutine_threadsafe(self.batcher.stop(), self._loop).result()
