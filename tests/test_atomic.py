@@ -86,3 +86,18 @@ def test_a_failed_predict_run_leaves_the_old_predictions_and_no_partial_file(
     writer.write_on_batch_end(trainer, None, [{"state": "s"}], None, None, 0, 0)  # type: ignore[arg-type]
     writer.on_predict_end(trainer, None)  # type: ignore[arg-type]
     assert target.read_text() == '{"state":"s"}\n'
+
+
+def test_atomic_files_get_the_mode_open_would_give_or_keep_theirs(tmp_path: Path) -> None:
+    """mkstemp's 0600 must not leak: a checkpoint or report is as readable as any file the
+    user writes, and rewriting a file keeps its mode."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    fresh = tmp_path / "fresh.txt"
+    atomic_write_text(fresh, "x")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~mask
+    kept = tmp_path / "kept.txt"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write_text(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text() == "new"

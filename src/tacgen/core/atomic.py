@@ -47,12 +47,27 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     partial = Path(name)
     try:
         yield partial
+        # mkstemp made it 0600: give it the target's mode, or what open() would give.
+        os.chmod(partial, target.stat().st_mode & 0o7777 if target.exists() else _open_mode())
         fsync_path(partial)
         os.replace(partial, target)
         fsync_path(target.parent)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def _open_mode() -> int:
+    """The mode ``open()`` gives a new file: 0666 less the process's umask."""
+    try:  # Linux: read the umask without changing it (os.umask is not thread-safe)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
