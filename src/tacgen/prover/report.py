@@ -113,7 +113,7 @@ def summarize_run(run: Run) -> RunSummary:
     summary = summarize(run.rows)
     proved = summary.counts.get("proved", 0)
     low, high = wilson_interval(proved, summary.attempted)
-    counts = {status: summary.counts.get(status, 0) for status in STATUSES}
+    counts: dict[str, int] = {str(s): summary.counts.get(s, 0) for s in STATUSES}
     return RunSummary(proved, summary.attempted, summary.pass_at_1, low, high, counts, summary.env)
 
 
