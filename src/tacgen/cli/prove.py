@@ -12,7 +12,7 @@ from tacgen.cli import CommandParser, int_at_least, setup_torch
 from tacgen.cli.common import add_decoding_arguments, options_from
 from tacgen.core.errors import UsageError
 from tacgen.generator.options import BACKENDS
-from tacgen.prover.runner import ENVIRONMENTS
+from tacgen.prover.environments import ENVIRONMENTS
 
 logger = logging.getLogger("tacgen.prove")
 
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compute-type", help="ct2 compute type, with --backend ct2")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     p.add_argument(
-        "--env", choices=ENVIRONMENTS, default="replay",
+        "--env", choices=tuple(ENVIRONMENTS), default="replay",
         help="replay: the traced proofs stand in for Lean (no Lean needed); leandojo: real Lean",
     )  # fmt: skip
     p.add_argument("--out", type=Path, help="results.jsonl (appended; done theorems skipped)")
@@ -72,8 +72,9 @@ def prove(name: str, argv: list[str]) -> int:
         print(summarize(read_results(args.summary)).line())
         return 0
     _check(args)
+    from tacgen.prover.environments import make_environment, settings_from
     from tacgen.prover.results import ResultsWriter
-    from tacgen.prover.runner import Progress, make_environment
+    from tacgen.prover.runner import Progress
     from tacgen.prover.search import SearchConfig
     from tacgen.prover.theorems import load_theorems
 
@@ -96,13 +97,14 @@ def prove(name: str, argv: list[str]) -> int:
         args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
         options_from(args),
     )  # fmt: skip
-    make_environment(args.env, args.timeout)  # fails now, in one line, if it cannot work
+    settings = settings_from(args.env, args)
+    make_environment(args.env, settings)  # fails now, in one line, if it cannot work
     if todo:  # else nothing to load: the summary below is all there is
         generator = None if args.ray_address else _generator(args)
         writer = ResultsWriter(args.out, args.env)
         progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
         try:
-            _run(args, todo, config, writer, progress, generator)
+            _run(args, settings, todo, config, writer, progress, generator)
         finally:
             progress.close()
             writer.close()
@@ -163,22 +165,32 @@ def _generator(args: argparse.Namespace) -> Any:
 
 def _run(
     args: argparse.Namespace,
+    settings: Any,
     todo: list[Any],
     config: Any,
     writer: Any,
     progress: Any,
     generator: Any,
 ) -> None:
-    from tacgen.prover.runner import make_environment, prove_theorems, prove_with_ray
+    from tacgen.prover.environments import make_environment
+    from tacgen.prover.runner import prove_theorems, prove_with_ray
 
     if args.ray_address:  # each actor loads its own generator
         spec = _generator_spec(args)
         prove_with_ray(
-            todo, args.env, spec, config, writer, args.workers, args.ray_address, progress
+            todo,
+            args.env,
+            settings,
+            spec,
+            config,
+            writer,
+            args.workers,
+            args.ray_address,
+            progress,
         )
         return
 
     def make_env() -> Any:
-        return make_environment(args.env, args.timeout)
+        return make_environment(args.env, settings)
 
     prove_theorems(todo, make_env, generator, config, writer, args.workers, progress)

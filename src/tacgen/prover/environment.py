@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from tacgen.core.errors import TacgenError
 from tacgen.core.records import Position
@@ -86,10 +86,20 @@ Outcome = ProofState | ProofFinished | TacticFailed
 
 
 class Environment(ABC):
-    """Runs tactics on the proof states of one theorem at a time."""
+    """Runs tactics on the proof states of one theorem at a time.
+
+    A subclass is made from one argument, an instance of its ``Settings`` (a frozen
+    dataclass whose fields all have defaults), and is listed in
+    :data:`tacgen.prover.environments.ENVIRONMENTS`.
+    """
 
     name: str
-    """Short name (``replay``, ``leandojo``): results record it."""
+    """Short name (``replay``, ``leandojo``, ``repl``): results record it."""
+    Settings: ClassVar[type[Any]]
+    """Its typed settings."""
+
+    def __init__(self, settings: Any = None) -> None:  # noqa: B027 - subclasses keep theirs
+        """Makes the environment from its ``Settings`` (None: the defaults)."""
 
     @abstractmethod
     def start(self, theorem: Theorem) -> ProofState:

@@ -25,10 +25,12 @@ def _generator(spec: dict[str, Any]) -> Any:
 
 
 class _Prover:
-    def __init__(self, env_name: str, spec: dict[str, Any], config: SearchConfig) -> None:
-        from tacgen.prover.runner import make_environment
+    def __init__(
+        self, env_name: str, settings: Any, spec: dict[str, Any], config: SearchConfig
+    ) -> None:
+        from tacgen.prover.environments import make_environment
 
-        self.env = make_environment(env_name, config.timeout)
+        self.env = make_environment(env_name, settings)
         self.generator = _generator(spec)
         self.config = config
 
@@ -41,6 +43,7 @@ class _Prover:
 def run_on_ray(
     theorems: list[Theorem],
     env_name: str,
+    settings: Any,
     spec: dict[str, Any],
     config: SearchConfig,
     workers: int,
@@ -64,7 +67,7 @@ def run_on_ray(
         )
     try:
         actor = ray.remote(num_cpus=0)(_Prover)  # the model's threads are not Ray's business
-        pool = ActorPool([actor.remote(env_name, spec, config) for _ in range(workers)])
+        pool = ActorPool([actor.remote(env_name, settings, spec, config) for _ in range(workers)])
         yield from pool.map_unordered(lambda a, t: a.prove.remote(t), theorems)
     finally:
         if started:

@@ -25,29 +25,6 @@ from tacgen.prover.environment import Environment, Theorem
 from tacgen.prover.results import STATUSES, ResultsWriter
 from tacgen.prover.search import ProofResult, SearchConfig, best_first_search
 
-ENVIRONMENTS = ("replay", "leandojo")
-
-
-def make_environment(name: str, timeout: float = 600.0) -> Environment:
-    """An environment by name.
-
-    Args:
-        name: ``"replay"`` or ``"leandojo"``.
-        timeout: LeanDojo's per-theorem limit.
-
-    Returns:
-        The environment.
-    """
-    if name == "replay":
-        from tacgen.prover.replay import ReplayEnvironment
-
-        return ReplayEnvironment()
-    if name == "leandojo":
-        from tacgen.prover.leandojo import LeanDojoEnvironment
-
-        return LeanDojoEnvironment(timeout=int(timeout))
-    raise UsageError(f"--env must be one of {ENVIRONMENTS}, got {name!r}")
-
 
 class Progress:
     """A progress bar with live counts of each status."""
@@ -160,6 +137,7 @@ def _is_remote(generator: TacticGenerator) -> bool:
 def prove_with_ray(
     theorems: Iterable[Theorem],
     env_name: str,
+    settings: Any,
     generator_spec: dict[str, Any],
     config: SearchConfig,
     writer: ResultsWriter,
@@ -172,6 +150,7 @@ def prove_with_ray(
     Args:
         theorems: what to prove.
         env_name: the environment each actor makes.
+        settings: its settings (see :mod:`tacgen.prover.environments`).
         generator_spec: ``{"server": url}`` (the actors share a server) or the
             ``load_generator`` arguments (``{"path": ..., "backend": ..., "device": ...}``;
             each actor loads the model).
@@ -184,7 +163,9 @@ def prove_with_ray(
     """
     from tacgen.prover.ray_actors import run_on_ray
 
-    for result in run_on_ray(list(theorems), env_name, generator_spec, config, workers, address):
+    for result in run_on_ray(
+        list(theorems), env_name, settings, generator_spec, config, workers, address
+    ):
         writer.write(result)
         if progress is not None:
             progress.add(result)
