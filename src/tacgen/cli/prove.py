@@ -143,24 +143,25 @@ def _check_same_environment(previous: list[dict[str, Any]], args: argparse.Names
         )
 
 
-def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
+def _generator_spec(args: argparse.Namespace) -> Any:
+    from tacgen.prover.generators import GeneratorSpec
+
     if args.server is not None:
-        return {"server": args.server}
-    spec = {"path": args.ckpt, "device": args.device, "backend": args.backend}
-    return {**spec, "compute_type": args.compute_type}
+        return GeneratorSpec(server=args.server)
+    return GeneratorSpec(
+        path=args.ckpt, device=args.device, backend=args.backend, compute_type=args.compute_type
+    )
 
 
 def _generator(args: argparse.Namespace) -> Any:
-    """The generator of ``--server`` or ``--ckpt``, in this process."""
+    """The generator of ``--server`` or ``--ckpt``, in this process (its server's health
+    was checked by _check)."""
+    from tacgen.prover.generators import build_generator
+
     spec = _generator_spec(args)
-    if "server" in spec:
-        from tacgen.serving.remote import RemoteGenerator
-
-        return RemoteGenerator(spec["server"])  # its health was checked by _check
-    from tacgen.generator.inference import load_generator
-
-    setup_torch()
-    return load_generator(**spec)
+    if spec.server is None:
+        setup_torch()
+    return build_generator(spec)
 
 
 def _run(

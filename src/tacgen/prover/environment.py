@@ -120,3 +120,7 @@ class Environment(ABC):
 
     def close(self) -> None:  # noqa: B027 - a no-op is right for environments without state
         """Closes the open theorem (called after each theorem, whatever happened)."""
+
+    def shutdown(self) -> None:  # noqa: B027 - a no-op is right for environments without state
+        """Ends what the environment keeps between theorems (a REPL process); called once,
+        when its worker has no more theorems, whatever happened."""
