@@ -52,6 +52,11 @@ class Theorem:
     """(line, column) where the theorem starts."""
     traced: tuple[TracedStep, ...] = ()
     """Its traced tactics, in order (what the replay environment replays)."""
+    statement: str = ""
+    """Its Lean statement ending in ``:= by`` (a statements file's ``formal_statement``),
+    for environments that elaborate it (the REPL); empty for LeanDojo splits."""
+    header: str = ""
+    """What the statement needs before it (``import Mathlib``, ``open ...``)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,6 +78,16 @@ class ProofState:
 class ProofFinished:
     """The tactic closed every goal."""
 
+    source: str = ""
+    """The whole proof as Lean source, when the environment checked it as one (the REPL)."""
+
+
+@dataclass(frozen=True)
+class ProofRefuted:
+    """The tactics closed every goal step by step, but the whole proof failed its check."""
+
+    reason: str
+
 
 @dataclass(frozen=True)
 class TacticFailed:
@@ -81,7 +96,7 @@ class TacticFailed:
     message: str
 
 
-Outcome = ProofState | ProofFinished | TacticFailed
+Outcome = ProofState | ProofFinished | ProofRefuted | TacticFailed
 """What running a tactic gives."""
 
 

@@ -22,6 +22,7 @@ from tacgen.prover.environment import Environment
 ENVIRONMENTS: dict[str, str] = {
     "replay": "tacgen.prover.replay:ReplayEnvironment",
     "leandojo": "tacgen.prover.leandojo:LeanDojoEnvironment",
+    "repl": "tacgen.prover.repl:ReplEnvironment",
 }
 """Every environment: ``name -> "module:Class"``."""
 
