@@ -110,13 +110,26 @@ def test_three_crashes_are_env_error_and_the_next_theorem_gets_a_fresh_process(
 def test_a_hung_tactic_is_an_edge_error_and_the_search_goes_on(
     fake: FakeLean, theorems: list[Any]
 ) -> None:
-    env = make_env(fake, tactic_timeout=1.0)
+    env = make_env(fake, tactic_timeout=1.0, max_crashes=1)  # a timeout is no crash
     try:
         result = search(env, theorems[0], {1: ["fake_hang"]})
     finally:
         env.shutdown()
     assert result.status == "proved" and result.tactic_errors == 1, result
     assert len(fake.pids()) == 2  # the hung REPL was killed, a new one rebuilt the state
+    assert all(dead(pid) for pid in fake.pids())
+
+
+def test_a_repl_whose_lake_died_is_killed_too(fake: FakeLean, theorems: list[Any]) -> None:
+    """``lake env`` does not exec: the REPL is its child, and outlives a killed lake unless
+    its whole process group is killed."""
+    env = make_env(fake, tactic_timeout=1.0)
+    try:
+        result = search(env, theorems[0], {1: ["fake_orphan"]})
+        assert result.status == "proved" and result.tactic_errors == 1, result
+        assert dead(fake.pids()[0])  # killed when it timed out, not only at shutdown
+    finally:
+        env.shutdown()
     assert all(dead(pid) for pid in fake.pids())
 
 
@@ -175,9 +188,36 @@ def test_a_header_or_statement_that_fails_is_env_error(
         bad_statement = dataclasses.replace(theorems[0], statement="theorem x : foo := by")
         result = search(env, bad_statement)
         assert result.status == "env_error" and "statement does not elaborate" in result.error
+        own_sorry = dataclasses.replace(
+            theorems[0], statement="theorem x (h : sorry) : 1 = 1 := by"
+        )
+        result = search(env, own_sorry)
+        assert result.status == "env_error" and "2 sorries" in result.error, result
         assert search(env, theorems[0]).status == "proved"  # the process is fine
     finally:
         env.shutdown()
+
+
+def test_the_runner_shuts_every_worker_repl_down(
+    fake: FakeLean, theorems: list[Any], tmp_path: Path
+) -> None:
+    from tacgen.prover.results import ResultsWriter, read_results
+    from tacgen.prover.runner import prove_theorems
+
+    made: list[Any] = []
+
+    def make() -> Any:
+        made.append(make_env(fake))
+        return made[-1]
+
+    generator = table(theorems[0])
+    generator.table.update(table(theorems[1]).table)
+    writer = ResultsWriter(tmp_path / "results.jsonl", "repl")
+    prove_theorems(theorems, make, generator, SearchConfig(timeout=60), writer, workers=2)
+    writer.close()
+    statuses = [r["status"] for r in read_results(tmp_path / "results.jsonl")]
+    assert statuses == ["proved", "proved"] and len(made) == 2
+    assert len(fake.pids()) == 2 and all(dead(pid, within=2.0) for pid in fake.pids())
 
 
 def test_restart_every_n_theorems(fake: FakeLean, theorems: list[Any]) -> None:

@@ -16,15 +16,17 @@ by indented tactics is checked whole.
 
 Faults, as tactics: ``fake_crash`` (exit 1 with a message on stderr), ``fake_overflow``
 (``Stack overflow detected. Aborting.`` then SIGABRT, as Lean dies of a deep recursion),
-``fake_hang`` (never answers), ``fake_two_goals`` (two goals, ``case left`` and
-``case right`` of the state), ``fake_forget`` (the REPL forgets every proof state, as after
-a restart behind the client's back; answered as an unknown tactic), ``sorry``/``admit``
-(``Incomplete: contains sorry``), ``fake_bad_elab`` (the REPL's ``invalid_tactic`` trap:
-no goals, an error message, ``Incomplete: contains sorry``) and ``fake_unsound`` (reported
-``Completed`` step by step, rejected by the whole-proof check, as repl#44). A header not
+``fake_hang`` (never answers), ``fake_orphan`` (kills its ``lake`` and never answers),
+``fake_two_goals`` (two goals, ``case left`` and ``case right`` of the state),
+``fake_forget`` (the REPL forgets every proof state, as after a restart behind the
+client's back; answered as an unknown tactic), ``sorry``/``admit`` (``Incomplete: contains
+sorry``), ``fake_bad_elab`` (the REPL's ``invalid_tactic`` trap: no goals, an error
+message, ``Incomplete: contains sorry``) and ``fake_unsound`` (reported ``Completed`` step
+by step, rejected by the whole-proof check, as repl#44). A statement holding a ``sorry`` of
+its own gives two sorries. A header not
 in ``headers`` gives a plain ``env`` whose statements then fail (upstream's behaviour), or
 an error when ``FAKE_REPL_HEADER_ERRORS=1``. ``FAKE_REPL_LOG`` names a file where each
-process appends ``start PID`` and one line per request.
+process appends ``start PID`` and one line per request, each ending in ``[PID]``.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def log(line: str) -> None:
     path = os.environ.get("FAKE_REPL_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(line.replace("\n", "\\n") + "\n")
+            handle.write(line.replace("\n", "\\n") + f" [{os.getpid()}]\n")
 
 
 def pretty(value: object, indent: int = 0, width: int = 80) -> str:
@@ -146,6 +148,11 @@ class Repl:
     def elaborate(self, cmd: str, env: int) -> dict[str, object]:
         new_env = len(self.envs)
         self.envs[new_env] = True
+        if cmd.count("sorry") > 1:  # a statement that holds a sorry of its own
+            warning = message("warning", "declaration uses `sorry`")
+            sorries = [{"proofState": self.new_state(Theorem(cmd, [["⊢ True", "", ""]]), "⊢ True"),
+                        "goal": "⊢ True"} for _ in range(2)]  # fmt: skip
+            return {"sorries": sorries, "messages": [warning], "env": new_env}
         for statement, theorem in self.theorems.items():
             if cmd.strip() == statement + " sorry":
                 log(f"statement {statement}")
@@ -179,6 +186,10 @@ class Repl:
         if tactic == "fake_overflow":
             print("Stack overflow detected. Aborting.", file=sys.stderr, flush=True)
             os.kill(os.getpid(), signal.SIGABRT)
+        if tactic == "fake_orphan":  # lake dies (as if OOM-killed), the REPL hangs on
+            os.kill(os.getppid(), signal.SIGKILL)
+            while True:
+                time.sleep(60)
         if tactic == "fake_hang":
             while True:
                 time.sleep(60)

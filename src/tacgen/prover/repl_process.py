@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -165,6 +166,12 @@ class ReplProcess:
         if not self.alive:
             self.kill()
             self._start()
+        # lean-interact kills only the process tree it can still see from lake: a REPL
+        # whose lake died keeps its stdout open, and closing that pipe then blocks. The
+        # watchdog kills the whole group just after the timeout, which unblocks it.
+        watchdog = threading.Timer(timeout + 1.0, _kill_group, (self._group,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             return self._server.run(request, timeout=timeout, add_to_session_cache=cache)
         except TimeoutError as error:
@@ -175,6 +182,8 @@ class ReplProcess:
             # does not parse (a REPL killed mid-answer) is a ValueError.
             self.kill()
             raise ReplLost(f"the REPL died: {_first_line(error)}") from error
+        finally:
+            watchdog.cancel()
 
     def header_env(self, header: str, timeout: float) -> int:
         """The ``env`` of a header in this process (run now, the first time).
@@ -202,12 +211,16 @@ class ReplProcess:
         """Ends the process and its whole group (nothing of it survives); idempotent."""
         server, group = self._server, self._group
         self._server, self._group, self._headers = None, None, {}
-        if group is not None:  # first, so that lean-interact's kill finds them all dead
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(group, signal.SIGKILL)
+        _kill_group(group)  # first, so that lean-interact's kill finds them all dead
         if server is not None:
             with contextlib.suppress(Exception):
                 server.kill()  # reaps lake, closes the pipes
+
+
+def _kill_group(group: int | None) -> None:
+    if group is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
 
 
 def _first_line(error: BaseException) -> str:
