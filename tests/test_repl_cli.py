@@ -160,3 +160,21 @@ def test_smoke_against_a_real_lean_repl(tmp_path: Path) -> None:
     assert result.tactic_errors == 1
     row = {"status": "proved", "full_name": "tacgen_smoke", "proof_source": result.proof_source}
     assert [v.confirmed for v in check_proofs([row], settings)] == [True]
+
+
+def test_every_new_flag_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from tacgen.cli import check, prove
+
+    for parser in (prove._parser(), check._parser()):
+        assert all(action.help for action in parser._actions), parser.prog
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    text = capsys.readouterr().out
+    assert "--results" in text and "exits 1 when any proof is refuted" in text
+    with pytest.raises(SystemExit):
+        main(["prove", "--help"])
+    text = capsys.readouterr().out
+    flags = ["--env {replay,leandojo,repl}", "--split", "--export-proofs", "--project",
+             "--repl-path", "--lake-path", "--tactic-timeout", "--command-timeout",
+             "--repl-memory-mb", "--repl-restart-every"]  # fmt: skip
+    assert all(flag in text for flag in flags), text

@@ -114,7 +114,8 @@ def add_repl_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     group.add_argument(
         "--repl-memory-mb", type=int_at_least(1), metavar="MIB",
-        help="hard memory limit of each REPL process (default: none)",
+        help="hard limit of each REPL process's address space (RLIMIT_AS, which counts "
+        "the mapped .olean files: give a Mathlib REPL several GiB; default: none)",
     )  # fmt: skip
     group.add_argument(
         "--repl-restart-every", type=int_at_least(0), metavar="N",

@@ -6,6 +6,8 @@ runs them in score order: a tactic error is counted on the edge, a state already
 not expanded again, a finished proof ends the search. The search also ends when the
 frontier is empty (``failed``), at the wall-clock timeout (``timeout``) or after
 ``max_expansions`` (``failed``); an environment crash is ``env_error``, never a failure.
+An environment that checks every proof again as a whole (the REPL) can refute one that
+passed step by step: the search then ends ``failed``, with the reason in ``error``.
 
 With ``expansion_batch`` above 1, the best ``expansion_batch`` nodes of the frontier are
 expanded together, with one ``generate_queries`` call (a GPU or a shared server is used
