@@ -17,6 +17,7 @@ from typing import Any
 from tacgen.core.errors import UsageError
 from tacgen.core.paths import resolve_data_path
 from tacgen.prover.environment import Theorem
+from tacgen.prover.theorems import select_theorems
 
 DEFAULT_HEADER = "import Mathlib"
 """The header of a statement that gives none (miniF2F's statements need Mathlib)."""
@@ -88,14 +89,7 @@ def load_statements(
             seen.add(theorem.full_name)
             if split is None or row_split == split:
                 theorems.append(theorem)
-    if names:
-        by_name = {theorem.full_name: theorem for theorem in theorems}
-        unknown = [name for name in names if name not in by_name]
-        if unknown:
-            raise UsageError(f"{path} has no theorem named {', '.join(unknown)}")
-        theorems = [by_name[name] for name in dict.fromkeys(names)]
-    if limit is not None:
-        theorems = theorems[:limit]
+    theorems = select_theorems(theorems, path, names, limit)
     if not theorems:
         raise UsageError(f"{path} has no statements" + (f" in split {split!r}" if split else ""))
     return theorems
