@@ -11,7 +11,9 @@ its own, frames the requests and parses the answers. What it lacks is written he
   headers run again. ``AutoLeanServer``'s own session cache is used for the headers only,
   and a new server replaces one that crashed, because its restart after a stack overflow
   can reuse a broken cache (LeanInteract#36);
-- every request carries a timeout (``lean-interact``'s default is none).
+- every request carries a timeout (``lean-interact``'s default is none);
+- requests go without lean-interact's ``incrementality`` and ``Elab.async`` additions, so
+  that projects on older Lean (miniF2F's statements were written for Lean 4.9) work too.
 
 :class:`ReplLost` is what any failure of the process becomes; what it means for a theorem
 (a tactic error, a crash, ``env_error``) is the environment's business (``repl.py``).
@@ -137,6 +139,8 @@ class ReplProcess:
                 build_repl=False,
                 lake_path=location.lake_path,
                 memory_hard_limit_mb=location.memory_mb,
+                enable_incremental_optimization=False,  # a field older REPLs lack
+                enable_parallel_elaboration=False,  # Elab.async: Lean >= 4.19 only
             )
         try:
             self._server = li.AutoLeanServer(
