@@ -171,9 +171,9 @@ class ReplEnvironment(Environment):
         timeout = self.settings.command_timeout
         try:
             self._env = self.process.header_env(theorem.header, timeout)
-        except ReplLost:
+        except ReplLost:  # a TacgenError too, but the caller's business
             raise
-        except TacgenError as error:
+        except TacgenError as error:  # Lean's message about the header
             raise EnvironmentCrash(f"{error}") from error
         cmd = f"{theorem.statement.rstrip()} sorry"
         response = self.process.run(li.Command(cmd=cmd, env=self._env), timeout)
@@ -299,7 +299,6 @@ class ReplEnvironment(Environment):
         except (ReplLost, TacgenError) as error:
             self._lost()
             return ProofRefuted(f"the whole-proof check did not run: {error}")
-        self._env = env
         reason = whole_proof_problem(self.li, response)
         if reason is not None:
             return ProofRefuted(f"the whole proof fails its check: {reason}")
