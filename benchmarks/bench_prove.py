@@ -51,8 +51,9 @@ class FrequencyGenerator(TacticGenerator):
 
 
 def run(name, theorems, generator, args, expansion_batch=1, workers=1) -> None:
+    from tacgen.prover.environments import make_environment
     from tacgen.prover.results import ResultsWriter, read_results, summarize
-    from tacgen.prover.runner import make_environment, prove_theorems
+    from tacgen.prover.runner import prove_theorems
     from tacgen.prover.search import SearchConfig
 
     config = SearchConfig(args.num_sampled_tactics, args.timeout, None, expansion_batch)

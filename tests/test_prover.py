@@ -252,7 +252,7 @@ def fake_lean_dojo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def test_leandojo_adapter_maps_every_result(fake_lean_dojo: Any) -> None:
-    from tacgen.prover.leandojo import LeanDojoEnvironment
+    from tacgen.prover.leandojo import LeanDojoEnvironment, LeanDojoSettings
 
     fake_lean_dojo.INITIAL["T.thm"] = "⊢ p"
     fake_lean_dojo.SCRIPT["T.thm"] = {
@@ -264,7 +264,7 @@ def test_leandojo_adapter_maps_every_result(fake_lean_dojo: Any) -> None:
         },
         "h ⊢ p": {"exact h": "proved"},
     }
-    env = LeanDojoEnvironment(timeout=60)
+    env = LeanDojoEnvironment(LeanDojoSettings(timeout=60))
     state = env.start(THEOREM)
     assert state.text == "⊢ p" and state.handle.pp == "⊢ p"
     assert env.run_tactic(state, "sorry") == TacticFailed("ProofGivenUp")
@@ -303,3 +303,24 @@ def test_leandojo_missing_package_is_one_line(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setitem(sys.modules, "lean_dojo", None)
     with pytest.raises(ValueError, match="needs the lean_dojo package"):
         LeanDojoEnvironment()
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def test_environments_are_made_by_name_with_their_own_settings() -> None:
+    from types import SimpleNamespace
+
+    from tacgen.prover.environments import ENVIRONMENTS, make_environment, settings_from
+    from tacgen.prover.leandojo import LeanDojoSettings
+    from tacgen.prover.replay import ReplaySettings
+
+    assert {"replay", "leandojo"} <= set(ENVIRONMENTS)
+    assert isinstance(make_environment("replay"), ReplayEnvironment)
+    args = SimpleNamespace(timeout=42.0, unrelated=1)
+    assert settings_from("leandojo", args) == LeanDojoSettings(timeout=42.0)
+    assert settings_from("replay", args) == ReplaySettings()
+    with pytest.raises(ValueError, match="--env must be one of"):
+        make_environment("lean3")
+    with pytest.raises(ValueError, match="takes ReplaySettings"):
+        make_environment("replay", LeanDojoSettings())

@@ -57,6 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("retrieve", "the best accessible premises of one proof state", "retrieval:retrieve"),
     Command("serve", "serve a generator over HTTP (Lean Copilot's API)", "serve:serve"),
     Command("prove", "best-first proof search over a split; Pass@1", "prove:prove"),
+    Command("check", "check the proofs of a results file again in Lean (REPL)", "check:check"),
     Command("report", "an HTML report of proof-search results", "report:report"),
 )
 """Every command, in the order ``tacgen --help`` lists them."""

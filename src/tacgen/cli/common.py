@@ -76,3 +76,49 @@ def load_from_args(args: argparse.Namespace) -> Any:
         retriever_corpus=args.retriever_corpus,
         retriever_index=args.retriever_index,
     )
+
+
+def positive_float(text: str) -> float:
+    """An argparse ``type``: a number above zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value:g}")
+    return value
+
+
+def add_repl_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``--env repl`` flags (the fields of ``ReplSettings``; defaults there)."""
+    from tacgen.cli import int_at_least
+
+    group = parser.add_argument_group("--env repl (the Lean REPL)")
+    group.add_argument(
+        "--project", metavar="DIR",
+        help="the Lean project the REPL runs in (requires Mathlib and the REPL; lake build done)",
+    )  # fmt: skip
+    group.add_argument(
+        "--repl-path", metavar="DIR",
+        help="a built leanprover-community/repl (default: PROJECT/.lake/packages/REPL)",
+    )  # fmt: skip
+    group.add_argument("--lake-path", metavar="LAKE", help="the lake executable (default: lake)")
+    group.add_argument(
+        "--tactic-timeout", type=positive_float, metavar="SECONDS",
+        help="seconds per tactic; past it the tactic is an error and the REPL restarts "
+        "(default: 10)",
+    )  # fmt: skip
+    group.add_argument(
+        "--command-timeout", type=positive_float, metavar="SECONDS",
+        help="seconds for a header import, a statement or a whole-proof check (default: 600)",
+    )  # fmt: skip
+    group.add_argument(
+        "--repl-memory-mb", type=int_at_least(1), metavar="MIB",
+        help="hard limit of each REPL process's address space (RLIMIT_AS, which counts "
+        "the mapped .olean files: give a Mathlib REPL several GiB; default: none)",
+    )  # fmt: skip
+    group.add_argument(
+        "--repl-restart-every", type=int_at_least(0), metavar="N",
+        help="start a fresh REPL every N theorems, against memory growth (0: never; "
+        "default: 200)",
+    )  # fmt: skip

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from tacgen.cli import CommandParser, int_at_least, setup_torch
-from tacgen.cli.common import add_decoding_arguments, options_from
+from tacgen.cli.common import add_decoding_arguments, add_repl_arguments, options_from
 from tacgen.core.errors import UsageError
 from tacgen.generator.options import BACKENDS
-from tacgen.prover.runner import ENVIRONMENTS
+from tacgen.prover.environments import ENVIRONMENTS
 
 logger = logging.getLogger("tacgen.prove")
 
@@ -23,12 +23,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Best-first proof search (ReProver's) for every theorem of a split, one "
         "JSON line per theorem in --out, flushed as each ends; rerunning with the same --out "
         "resumes. Prints Pass@1 (proved / attempted, env_error not attempted). --env replay "
-        "needs no Lean: it accepts the traced tactics only, so its Pass@1 is a lower bound.",
+        "needs no Lean: it accepts the traced tactics only, so its Pass@1 is a lower bound. "
+        "--env repl searches in real Lean through the Lean REPL, on a statements file "
+        "(.jsonl, miniF2F's format), and checks every proof again as a whole.",
     )
     p.add_argument("--summary", type=Path, metavar="RESULTS", help="only summarise a results file")
     p.add_argument(
-        "--data-path", help="a split file (random/test.json, tacgen:demo/random/test.json)"
+        "--data-path",
+        help="a LeanDojo split file (random/test.json, tacgen:demo/random/test.json) for "
+        "replay and leandojo, or a statements file (.jsonl: name, split, formal_statement, "
+        "header) for repl",
     )
+    p.add_argument("--split", help="only the statements of this split (a .jsonl's 'split')")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--ckpt", "--ckpt_path", dest="ckpt", help="a generator to load")
     source.add_argument("--server", help="a tacgen serve URL to ask (http://127.0.0.1:23337)")
@@ -36,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compute-type", help="ct2 compute type, with --backend ct2")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
     p.add_argument(
-        "--env", choices=ENVIRONMENTS, default="replay",
-        help="replay: the traced proofs stand in for Lean (no Lean needed); leandojo: real Lean",
+        "--env", choices=tuple(ENVIRONMENTS), default="replay",
+        help="replay: the traced proofs stand in for Lean (no Lean needed); leandojo: real "
+        "Lean through LeanDojo; repl: real Lean through the Lean REPL",
     )  # fmt: skip
     p.add_argument("--out", type=Path, help="results.jsonl (appended; done theorems skipped)")
     p.add_argument("--num-sampled-tactics", type=int, default=64, help="candidates per node")
@@ -57,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         "--strict-provenance", action="store_true",
         help="refuse (instead of warning) when the model was trained on these theorems",
     )  # fmt: skip
+    p.add_argument(
+        "--export-proofs", type=Path, metavar="DIR",
+        help="write each proof found (with --env repl) as DIR/NAME.lean, checkable with "
+        "`lake env lean`",
+    )  # fmt: skip
+    add_repl_arguments(p)
     add_decoding_arguments(p)
     return p
 
@@ -72,12 +85,12 @@ def prove(name: str, argv: list[str]) -> int:
         print(summarize(read_results(args.summary)).line())
         return 0
     _check(args)
+    from tacgen.prover.environments import make_environment, settings_from
     from tacgen.prover.results import ResultsWriter
-    from tacgen.prover.runner import Progress, make_environment
+    from tacgen.prover.runner import Progress
     from tacgen.prover.search import SearchConfig
-    from tacgen.prover.theorems import load_theorems
 
-    theorems = load_theorems(args.data_path, args.theorems, args.limit)
+    theorems = _theorems(args)
     keys = {t.key for t in theorems}
     if args.ckpt is not None:
         from tacgen.data.provenance import check_overlap
@@ -96,18 +109,42 @@ def prove(name: str, argv: list[str]) -> int:
         args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
         options_from(args),
     )  # fmt: skip
-    make_environment(args.env, args.timeout)  # fails now, in one line, if it cannot work
+    settings = settings_from(args.env, args)
+    make_environment(args.env, settings)  # fails now, in one line, if it cannot work
     if todo:  # else nothing to load: the summary below is all there is
         generator = None if args.ray_address else _generator(args)
         writer = ResultsWriter(args.out, args.env)
         progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
         try:
-            _run(args, todo, config, writer, progress, generator)
+            _run(args, settings, todo, config, writer, progress, generator)
         finally:
             progress.close()
             writer.close()
-    print(summarize(r for r in read_results(args.out) if _key(r) in keys).line())
+    rows = [r for r in read_results(args.out) if _key(r) in keys]
+    if args.export_proofs is not None:
+        from tacgen.prover.results import export_proofs
+
+        written = export_proofs(rows, args.export_proofs)
+        logger.info("%s: %d proofs written", args.export_proofs, written)
+    print(summarize(rows).line())
     return 0
+
+
+def _theorems(args: argparse.Namespace) -> list[Any]:
+    """The theorems of --data-path (a statements file or a split), checked against --env."""
+    from tacgen.prover.statements import is_statements_file, load_statements
+
+    if is_statements_file(args.data_path):
+        if args.env != "repl":
+            raise UsageError(f"--env {args.env} needs a LeanDojo split, not a statements file")
+        return load_statements(args.data_path, args.split, args.theorems, args.limit)
+    if args.env == "repl":
+        raise UsageError("--env repl proves a statements file (.jsonl), not a LeanDojo split")
+    if args.split is not None:
+        raise UsageError("--split selects the lines of a statements file (.jsonl)")
+    from tacgen.prover.theorems import load_theorems
+
+    return load_theorems(args.data_path, args.theorems, args.limit)
 
 
 def _key(row: dict[str, Any]) -> tuple[Any, Any]:
@@ -141,44 +178,55 @@ def _check_same_environment(previous: list[dict[str, Any]], args: argparse.Names
         )
 
 
-def _generator_spec(args: argparse.Namespace) -> dict[str, Any]:
+def _generator_spec(args: argparse.Namespace) -> Any:
+    from tacgen.prover.generators import GeneratorSpec
+
     if args.server is not None:
-        return {"server": args.server}
-    spec = {"path": args.ckpt, "device": args.device, "backend": args.backend}
-    return {**spec, "compute_type": args.compute_type}
+        return GeneratorSpec(server=args.server)
+    return GeneratorSpec(
+        path=args.ckpt, device=args.device, backend=args.backend, compute_type=args.compute_type
+    )
 
 
 def _generator(args: argparse.Namespace) -> Any:
-    """The generator of ``--server`` or ``--ckpt``, in this process."""
+    """The generator of ``--server`` or ``--ckpt``, in this process (its server's health
+    was checked by _check)."""
+    from tacgen.prover.generators import build_generator
+
     spec = _generator_spec(args)
-    if "server" in spec:
-        from tacgen.serving.remote import RemoteGenerator
-
-        return RemoteGenerator(spec["server"])  # its health was checked by _check
-    from tacgen.generator.inference import load_generator
-
-    setup_torch()
-    return load_generator(**spec)
+    if spec.server is None:
+        setup_torch()
+    return build_generator(spec)
 
 
 def _run(
     args: argparse.Namespace,
+    settings: Any,
     todo: list[Any],
     config: Any,
     writer: Any,
     progress: Any,
     generator: Any,
 ) -> None:
-    from tacgen.prover.runner import make_environment, prove_theorems, prove_with_ray
+    from tacgen.prover.environments import make_environment
+    from tacgen.prover.runner import prove_theorems, prove_with_ray
 
     if args.ray_address:  # each actor loads its own generator
         spec = _generator_spec(args)
         prove_with_ray(
-            todo, args.env, spec, config, writer, args.workers, args.ray_address, progress
+            todo,
+            args.env,
+            settings,
+            spec,
+            config,
+            writer,
+            args.workers,
+            args.ray_address,
+            progress,
         )
         return
 
     def make_env() -> Any:
-        return make_environment(args.env, args.timeout)
+        return make_environment(args.env, settings)
 
     prove_theorems(todo, make_env, generator, config, writer, args.workers, progress)

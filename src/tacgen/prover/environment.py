@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from tacgen.core.errors import TacgenError
 from tacgen.core.records import Position
@@ -52,6 +52,11 @@ class Theorem:
     """(line, column) where the theorem starts."""
     traced: tuple[TracedStep, ...] = ()
     """Its traced tactics, in order (what the replay environment replays)."""
+    statement: str = ""
+    """Its Lean statement ending in ``:= by`` (a statements file's ``formal_statement``),
+    for environments that elaborate it (the REPL); empty for LeanDojo splits."""
+    header: str = ""
+    """What the statement needs before it (``import Mathlib``, ``open ...``)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,6 +78,16 @@ class ProofState:
 class ProofFinished:
     """The tactic closed every goal."""
 
+    source: str = ""
+    """The whole proof as Lean source, when the environment checked it as one (the REPL)."""
+
+
+@dataclass(frozen=True)
+class ProofRefuted:
+    """The tactics closed every goal step by step, but the whole proof failed its check."""
+
+    reason: str
+
 
 @dataclass(frozen=True)
 class TacticFailed:
@@ -81,15 +96,25 @@ class TacticFailed:
     message: str
 
 
-Outcome = ProofState | ProofFinished | TacticFailed
+Outcome = ProofState | ProofFinished | ProofRefuted | TacticFailed
 """What running a tactic gives."""
 
 
 class Environment(ABC):
-    """Runs tactics on the proof states of one theorem at a time."""
+    """Runs tactics on the proof states of one theorem at a time.
+
+    A subclass is made from one argument, an instance of its ``Settings`` (a frozen
+    dataclass whose fields all have defaults), and is listed in
+    :data:`tacgen.prover.environments.ENVIRONMENTS`.
+    """
 
     name: str
-    """Short name (``replay``, ``leandojo``): results record it."""
+    """Short name (``replay``, ``leandojo``, ``repl``): results record it."""
+    Settings: ClassVar[type[Any]]
+    """Its typed settings."""
+
+    def __init__(self, settings: Any = None) -> None:  # noqa: B027 - subclasses keep theirs
+        """Makes the environment from its ``Settings`` (None: the defaults)."""
 
     @abstractmethod
     def start(self, theorem: Theorem) -> ProofState:
@@ -110,3 +135,7 @@ class Environment(ABC):
 
     def close(self) -> None:  # noqa: B027 - a no-op is right for environments without state
         """Closes the open theorem (called after each theorem, whatever happened)."""
+
+    def shutdown(self) -> None:  # noqa: B027 - a no-op is right for environments without state
+        """Ends what the environment keeps between theorems (a REPL process); called once,
+        when its worker has no more theorems, whatever happened."""

@@ -13,6 +13,7 @@ that edge); ``DojoInitError``, ``DojoCrashError`` and any failure to start ->
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tacgen.core.errors import UsageError, one_line
@@ -38,19 +39,31 @@ def _import_lean_dojo() -> Any:
     return lean_dojo
 
 
+@dataclass(frozen=True)
+class LeanDojoSettings:
+    """How LeanDojo is run."""
+
+    timeout: float = 600.0
+    """Seconds for each interaction with Lean (``Dojo(timeout=)``). In lean-dojo 4.20 it
+    limits every single interaction (entering the theorem, each tactic), not the whole
+    theorem: the search's own ``--timeout`` limits the theorem. ``tacgen prove`` passes its
+    ``--timeout``, so no one tactic can outlast the theorem's budget."""
+
+
 class LeanDojoEnvironment(Environment):
     """One ``Dojo`` per theorem; tactics run in Lean."""
 
     name = "leandojo"
+    Settings = LeanDojoSettings
 
-    def __init__(self, timeout: int = 600) -> None:
+    def __init__(self, settings: LeanDojoSettings | None = None) -> None:
         """Checks that ``lean_dojo`` imports.
 
         Args:
-            timeout: LeanDojo's own per-theorem limit in seconds (passed to ``Dojo``).
+            settings: LeanDojo's per-interaction time limit (the defaults when None).
         """
         self.lean_dojo = _import_lean_dojo()
-        self.timeout = timeout
+        self.timeout = int((settings or LeanDojoSettings()).timeout)
         self._context: Any = None
         self._dojo: Any = None
 

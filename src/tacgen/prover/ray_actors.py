@@ -1,35 +1,31 @@
 """Ray actors for proof search (``tacgen prove --ray-address``): an optional extra.
 
 Each actor holds an environment and a generator (a ``RemoteGenerator`` to a shared server,
-or a model of its own) and proves one theorem per call; the driver writes the results.
+or a model of its own, both from :func:`~tacgen.prover.generators.build_generator`) and
+proves one theorem per call; the driver writes the results.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 from tacgen.core.errors import UsageError
 from tacgen.prover.environment import Theorem
+from tacgen.prover.generators import GeneratorSpec
 from tacgen.prover.search import ProofResult, SearchConfig
 
 
-def _generator(spec: dict[str, Any]) -> Any:
-    if "server" in spec:
-        from tacgen.serving.remote import RemoteGenerator
-
-        return RemoteGenerator(spec["server"])
-    from tacgen.generator.inference import load_generator
-
-    return load_generator(**spec)
-
-
 class _Prover:
-    def __init__(self, env_name: str, spec: dict[str, Any], config: SearchConfig) -> None:
-        from tacgen.prover.runner import make_environment
+    def __init__(
+        self, env_name: str, settings: Any, spec: GeneratorSpec, config: SearchConfig
+    ) -> None:
+        from tacgen.prover.environments import make_environment
+        from tacgen.prover.generators import build_generator
 
-        self.env = make_environment(env_name, config.timeout)
-        self.generator = _generator(spec)
+        self.env = make_environment(env_name, settings)
+        self.generator = build_generator(spec)
         self.config = config
 
     def prove(self, theorem: Theorem) -> ProofResult:
@@ -37,11 +33,15 @@ class _Prover:
 
         return best_first_search(theorem, self.env, self.generator, self.config)
 
+    def shutdown(self) -> None:
+        self.env.shutdown()
+
 
 def run_on_ray(
     theorems: list[Theorem],
     env_name: str,
-    spec: dict[str, Any],
+    settings: Any,
+    spec: GeneratorSpec,
     config: SearchConfig,
     workers: int,
     address: str,
@@ -64,8 +64,13 @@ def run_on_ray(
         )
     try:
         actor = ray.remote(num_cpus=0)(_Prover)  # the model's threads are not Ray's business
-        pool = ActorPool([actor.remote(env_name, spec, config) for _ in range(workers)])
-        yield from pool.map_unordered(lambda a, t: a.prove.remote(t), theorems)
+        actors = [actor.remote(env_name, settings, spec, config) for _ in range(workers)]
+        try:
+            pool = ActorPool(actors)
+            yield from pool.map_unordered(lambda a, t: a.prove.remote(t), theorems)
+        finally:  # no REPL outlives the run; a dead actor has nothing left to end
+            with contextlib.suppress(Exception):
+                ray.get([a.shutdown.remote() for a in actors], timeout=60)  # type: ignore[attr-defined]
     finally:
         if started:
             ray.shutdown()

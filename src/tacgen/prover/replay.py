@@ -18,6 +18,8 @@ is a lower bound of Pass@1 in Lean: "Pass@1 (replay)".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from tacgen.data.formatting import normalize_spaces, remove_marks
 from tacgen.prover.environment import (
     Environment,
@@ -37,12 +39,18 @@ def replay_key(tactic: str) -> str:
     return normalize_spaces(remove_marks(tactic))
 
 
+@dataclass(frozen=True)
+class ReplaySettings:
+    """The replay environment has nothing to set."""
+
+
 class ReplayEnvironment(Environment):
     """Accepts exactly the traced tactics of each state; needs no Lean."""
 
     name = "replay"
+    Settings = ReplaySettings
 
-    def __init__(self) -> None:
+    def __init__(self, settings: ReplaySettings | None = None) -> None:
         self._transitions: dict[str, dict[str, str]] = {}
         self._final: tuple[str, str] = ("", "")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -143,3 +144,29 @@ def summarize(rows: Iterable[dict[str, Any]]) -> Summary:
     envs = {row.get("env", "") for row in rows}
     counts = Counter(row["status"] for row in rows)
     return Summary(dict(counts), envs.pop() if len(envs) == 1 else "mixed")
+
+
+def proof_file_name(name: str) -> str:
+    """``NAME.lean`` for a theorem name (characters a file name should not hold become ``_``)."""
+    return re.sub(r"[^\w.'-]", "_", name).lstrip(".") + ".lean"
+
+
+def export_proofs(rows: Iterable[dict[str, Any]], directory: Path) -> int:
+    """Writes the Lean source of every proved result that has one, one file per theorem.
+
+    Args:
+        rows: results, as read by :func:`read_results`.
+        directory: where the ``NAME.lean`` files go (created when missing).
+
+    Returns:
+        How many files were written.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for row in rows:
+        source = row.get("proof_source")
+        if row.get("status") == "proved" and isinstance(source, str) and source:
+            path = directory / proof_file_name(str(row.get("full_name", "")))
+            path.write_text(source, encoding="utf-8")
+            written += 1
+    return written

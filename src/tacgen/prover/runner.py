@@ -13,6 +13,7 @@ the workers share a ``tacgen serve`` server instead (that server batches them).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,31 +23,9 @@ from typing import Any
 from tacgen.core.errors import UsageError
 from tacgen.generator.interface import TacticGenerator
 from tacgen.prover.environment import Environment, Theorem
+from tacgen.prover.generators import GeneratorSpec
 from tacgen.prover.results import STATUSES, ResultsWriter
 from tacgen.prover.search import ProofResult, SearchConfig, best_first_search
-
-ENVIRONMENTS = ("replay", "leandojo")
-
-
-def make_environment(name: str, timeout: float = 600.0) -> Environment:
-    """An environment by name.
-
-    Args:
-        name: ``"replay"`` or ``"leandojo"``.
-        timeout: LeanDojo's per-theorem limit.
-
-    Returns:
-        The environment.
-    """
-    if name == "replay":
-        from tacgen.prover.replay import ReplayEnvironment
-
-        return ReplayEnvironment()
-    if name == "leandojo":
-        from tacgen.prover.leandojo import LeanDojoEnvironment
-
-        return LeanDojoEnvironment(timeout=int(timeout))
-    raise UsageError(f"--env must be one of {ENVIRONMENTS}, got {name!r}")
 
 
 class Progress:
@@ -79,13 +58,18 @@ def _threaded(
     workers: int,
 ) -> Iterator[ProofResult]:
     local = threading.local()
+    made: list[Environment] = []
 
     def prove(theorem: Theorem) -> ProofResult:
         if not hasattr(local, "env"):
             local.env = make_env()
+            made.append(local.env)
         return best_first_search(theorem, local.env, generator, config)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tacgen-prove") as pool:
+    with (
+        _shut_down_at_end(made),
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tacgen-prove") as pool,
+    ):
         pending = iter(theorems)
         running: set[Future[ProofResult]] = set()
         try:
@@ -128,39 +112,39 @@ def prove_theorems(
     theorems = list(theorems)
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, got {workers}")
-    shared = None
-    if workers > 1 and not _is_remote(generator):
-        from tacgen.serving.shared import SharedGenerator
+    from tacgen.prover.generators import search_generator
 
-        generator = shared = SharedGenerator(
-            generator, max_batch_size=workers * config.expansion_batch
-        )
-    try:
+    with search_generator(generator, workers, config.expansion_batch) as shared:
         results: Iterable[ProofResult]
+        made: list[Environment] = []
         if workers == 1:
-            env = make_env()
-            results = (best_first_search(t, env, generator, config) for t in theorems)
+            made.append(make_env())
+            results = (best_first_search(t, made[0], shared, config) for t in theorems)
         else:
-            results = _threaded(theorems, make_env, generator, config, workers)
-        for result in results:
-            writer.write(result)
-            if progress is not None:
-                progress.add(result)
+            results = _threaded(theorems, make_env, shared, config, workers)
+        with _shut_down_at_end(made):
+            for result in results:
+                writer.write(result)
+                if progress is not None:
+                    progress.add(result)
+
+
+@contextlib.contextmanager
+def _shut_down_at_end(envs: list[Environment]) -> Iterator[None]:
+    """Shuts every environment in ``envs`` down on exit (a list that may still grow)."""
+    try:
+        yield
     finally:
-        if shared is not None:
-            shared.close()
-
-
-def _is_remote(generator: TacticGenerator) -> bool:
-    from tacgen.serving.remote import RemoteGenerator
-
-    return isinstance(generator, RemoteGenerator)
+        for env in envs:
+            with contextlib.suppress(Exception):  # the run's own outcome matters more
+                env.shutdown()
 
 
 def prove_with_ray(
     theorems: Iterable[Theorem],
     env_name: str,
-    generator_spec: dict[str, Any],
+    settings: Any,
+    generator_spec: GeneratorSpec,
     config: SearchConfig,
     writer: ResultsWriter,
     workers: int,
@@ -172,9 +156,9 @@ def prove_with_ray(
     Args:
         theorems: what to prove.
         env_name: the environment each actor makes.
-        generator_spec: ``{"server": url}`` (the actors share a server) or the
-            ``load_generator`` arguments (``{"path": ..., "backend": ..., "device": ...}``;
-            each actor loads the model).
+        settings: its settings (see :mod:`tacgen.prover.environments`).
+        generator_spec: a server (the actors share it) or a checkpoint (each actor loads
+            the model), built by :func:`~tacgen.prover.generators.build_generator`.
         config: the search budget.
         writer: where results go (written here, in the driver).
         workers: actors.
@@ -184,7 +168,9 @@ def prove_with_ray(
     """
     from tacgen.prover.ray_actors import run_on_ray
 
-    for result in run_on_ray(list(theorems), env_name, generator_spec, config, workers, address):
+    for result in run_on_ray(
+        list(theorems), env_name, settings, generator_spec, config, workers, address
+    ):
         writer.write(result)
         if progress is not None:
             progress.add(result)

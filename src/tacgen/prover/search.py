@@ -6,6 +6,8 @@ runs them in score order: a tactic error is counted on the edge, a state already
 not expanded again, a finished proof ends the search. The search also ends when the
 frontier is empty (``failed``), at the wall-clock timeout (``timeout``) or after
 ``max_expansions`` (``failed``); an environment crash is ``env_error``, never a failure.
+An environment that checks every proof again as a whole (the REPL) can refute one that
+passed step by step: the search then ends ``failed``, with the reason in ``error``.
 
 With ``expansion_batch`` above 1, the best ``expansion_batch`` nodes of the frontier are
 expanded together, with one ``generate_queries`` call (a GPU or a shared server is used
@@ -31,7 +33,9 @@ from tacgen.generator.options import GenerationOptions, check_num_samples
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,
+    Outcome,
     ProofFinished,
+    ProofRefuted,
     ProofState,
     TacticFailed,
     TacticTimeout,
@@ -84,7 +88,10 @@ class ProofResult:
     tactic_errors: int = 0
     """Edges whose tactic failed."""
     error: str | None = None
-    """What crashed, for ``env_error``."""
+    """What crashed, for ``env_error``; why the whole-proof check refuted a proof found step
+    by step, for such a ``failed``."""
+    proof_source: str | None = None
+    """The whole proof as Lean source, as the environment checked it (REPL), for ``proved``."""
 
 
 @dataclass(order=True)
@@ -121,7 +128,11 @@ class _Search:
         self.tactic_errors = 0
 
     def result(
-        self, status: Status, proof: tuple[str, ...] = (), error: str | None = None
+        self,
+        status: Status,
+        proof: tuple[str, ...] = (),
+        error: str | None = None,
+        source: str | None = None,
     ) -> ProofResult:
         return ProofResult(
             self.theorem.full_name,
@@ -134,6 +145,7 @@ class _Search:
             round(self.clock.env, 4),
             self.tactic_errors,
             error,
+            source,
         )
 
     def push(self, state: ProofState, log_prob: float, tactics: tuple[str, ...]) -> None:
@@ -162,7 +174,7 @@ class _Search:
         finally:
             self.clock.generator += time.monotonic() - started
 
-    def run(self, state: ProofState, tactic: str) -> ProofState | ProofFinished | TacticFailed:
+    def run(self, state: ProofState, tactic: str) -> Outcome:
         started = time.monotonic()
         try:
             return self.env.run_tactic(state, tactic)
@@ -177,7 +189,9 @@ class _Search:
                 return self.result("timeout")
             outcome = self.run(node.state, tactic)
             if isinstance(outcome, ProofFinished):
-                return self.result("proved", (*node.tactics, tactic))
+                return self.result("proved", (*node.tactics, tactic), source=outcome.source or None)
+            if isinstance(outcome, ProofRefuted):
+                return self.result("failed", error=outcome.reason)
             if isinstance(outcome, TacticFailed):
                 self.tactic_errors += 1
             elif outcome.text not in self.seen:

@@ -53,11 +53,31 @@ def load_theorems(
         )
         for t in range(table.num_theorems)
     ]
+    return select_theorems(theorems, resolved, names, limit)
+
+
+def select_theorems(
+    theorems: list[Theorem],
+    source: str | Path,
+    names: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[Theorem]:
+    """``--theorems NAME ...`` (in that order) and ``--limit N`` applied to a file's theorems.
+
+    Args:
+        theorems: the file's theorems, in file order.
+        source: the file, for the error message.
+        names: keep only these full names (each must exist).
+        limit: keep at most this many (after ``names``).
+
+    Raises:
+        UsageError: for an unknown name, or a limit below 1.
+    """
     if names:
         by_name = {theorem.full_name: theorem for theorem in theorems}
         unknown = [name for name in names if name not in by_name]
         if unknown:
-            raise UsageError(f"{resolved} has no theorem named {', '.join(unknown)}")
+            raise UsageError(f"{source} has no theorem named {', '.join(unknown)}")
         theorems = [by_name[name] for name in dict.fromkeys(names)]
     if limit is not None:
         if limit < 1:
