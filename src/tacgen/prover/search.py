@@ -1,8 +1,10 @@
 """Best-first proof search, as ReProver runs it, with timings and honest statuses.
 
-A node is a proof state; its priority is the cumulative log-probability of the tactics
-leading to it. Expanding a node asks the generator for ``num_sampled_tactics`` candidates and
-runs them in score order: a tactic error is counted on the edge, a state already seen is
+A node is a proof state; its priority is the sum of the scores of the tactics leading to
+it (log-probabilities, or per-token log-probabilities with ``score="mean-token"``).
+Expanding a node asks the candidate sources (:mod:`tacgen.prover.candidates`: the model's
+beams or samples, and a tactic library scored by the model) for candidates, merges them by
+score into at most ``num_sampled_tactics``, and runs them in score order: a tactic error is counted on the edge, a state already seen is
 not expanded again, a finished proof ends the search. The search also ends when the
 frontier is empty (``failed``), at the wall-clock timeout (``timeout``) or after
 ``max_expansions`` (``failed``); an environment crash is ``env_error``, never a failure.
@@ -14,6 +16,9 @@ expanded together, with one ``generate_queries`` call (a GPU or a shared server 
 better). Their tactics are then run node by node, in priority order, so a proof found
 through the first node still wins; but the other nodes were chosen before the first one's
 children joined the frontier, so the order of expansion can differ from ReProver's.
+
+An observer (:mod:`tacgen.prover.observer`) sees every node and edge; the trace of
+``--trace`` is one. Without one, the search does no extra work.
 """
 
 from __future__ import annotations
@@ -30,6 +35,15 @@ from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import GenerationOptions, check_num_samples
+from tacgen.prover.candidates import (
+    SCORES,
+    Candidate,
+    CandidateSource,
+    LibrarySource,
+    ModelSource,
+    ScoreKind,
+    merge_candidates,
+)
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,
@@ -41,6 +55,7 @@ from tacgen.prover.environment import (
     TacticTimeout,
     Theorem,
 )
+from tacgen.prover.observer import SearchObserver
 
 Status = Literal["proved", "failed", "timeout", "env_error"]
 
@@ -63,9 +78,22 @@ class SearchConfig:
     """Frontier nodes expanded per generator call (1: ReProver's order)."""
     options: GenerationOptions | None = None
     """Decoding options (beam search when None)."""
+    library: tuple[str, ...] = ()
+    """Tactics tried on every state beside the model's, scored by the model (teacher
+    forcing) and merged with its candidates by score; none when empty."""
+    num_beams: int | None = None
+    """Beams (or samples) asked of the model per node; ``num_sampled_tactics`` when None.
+    With a library, the merged list is cut to ``num_sampled_tactics``."""
+    score: ScoreKind = "sum"
+    """Edge score: ``sum`` (log-probability) or ``mean-token`` (per token); a node's
+    priority is the sum of its path's edge scores."""
 
     def __post_init__(self) -> None:
         check_num_samples(self.num_sampled_tactics)
+        if self.num_beams is not None:
+            check_num_samples(self.num_beams)
+        if self.score not in SCORES:
+            raise TacgenError(f"score must be one of {SCORES}, got {self.score!r}")
         if self.timeout <= 0 or self.expansion_batch < 1:
             raise TacgenError("need timeout > 0 and expansion_batch >= 1")
         if self.max_expansions is not None and self.max_expansions < 1:
@@ -100,6 +128,7 @@ class _Node:
     order: int
     state: ProofState = field(compare=False)
     log_prob: float = field(compare=False)
+    """The sum of the path's edge scores (the priority's negative)."""
     tactics: tuple[str, ...] = field(compare=False)
 
 
@@ -117,15 +146,23 @@ class _Search:
     """One theorem's search (state shared by the helpers below)."""
 
     def __init__(
-        self, theorem: Theorem, env: Environment, generator: TacticGenerator, config: SearchConfig
+        self,
+        theorem: Theorem,
+        env: Environment,
+        generator: TacticGenerator,
+        config: SearchConfig,
+        observer: SearchObserver | None = None,
     ) -> None:
         self.theorem, self.env, self.generator, self.config = theorem, env, generator, config
+        self.observer = observer
         self.clock = _Clock()
         self.frontier: list[_Node] = []
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}  # state text -> node id
         self.counter = itertools.count()
+        self.edges = itertools.count()
         self.expansions = 0
         self.tactic_errors = 0
+        self.sources = make_sources(config)
 
     def result(
         self,
@@ -148,15 +185,25 @@ class _Search:
             source,
         )
 
-    def push(self, state: ProofState, log_prob: float, tactics: tuple[str, ...]) -> None:
-        self.seen.add(state.text)
+    def push(
+        self,
+        state: ProofState,
+        log_prob: float,
+        tactics: tuple[str, ...],
+        parent: int | None = None,
+        edge: int | None = None,
+    ) -> int:
         node = _Node(-log_prob, next(self.counter), state, log_prob, tactics)
+        self.seen[state.text] = node.order
         heapq.heappush(self.frontier, node)
+        if self.observer is not None:
+            self.observer.node_created(node.order, parent, edge, state.text, log_prob, len(tactics))
+        return node.order
 
     def out_of_time(self) -> bool:
         return self.clock.elapsed() >= self.config.timeout
 
-    def candidates(self, nodes: list[_Node]) -> list[list[tuple[str, float]]]:
+    def candidates(self, nodes: list[_Node]) -> list[list[Candidate]]:
         theorem = self.theorem
         queries = [
             Query(format_state(n.state.text), theorem.file_path, theorem.full_name, theorem.start)
@@ -164,9 +211,9 @@ class _Search:
         ]
         started = time.monotonic()
         try:
-            return self.generator.generate_queries(
-                queries, self.config.num_sampled_tactics, self.config.options
-            )
+            proposed = [s.propose(self.generator, queries, self.config.score) for s in self.sources]
+            limit = self.config.num_sampled_tactics
+            return [merge_candidates(lists, limit) for lists in zip(*proposed)]
         except Exception as error:
             raise GeneratorError(
                 f"the generator failed on {theorem.full_name}: {type(error).__name__}: {error}"
@@ -183,19 +230,33 @@ class _Search:
         finally:
             self.clock.env += time.monotonic() - started
 
-    def expand(self, node: _Node, candidates: list[tuple[str, float]]) -> ProofResult | None:
-        for tactic, score in candidates:
+    def expand(self, node: _Node, candidates: list[Candidate]) -> ProofResult | None:
+        for candidate in candidates:
             if self.out_of_time():
                 return self.result("timeout")
-            outcome = self.run(node.state, tactic)
+            started = time.monotonic()
+            outcome = self.run(node.state, candidate.tactic)
+            edge, tactics = next(self.edges), (*node.tactics, candidate.tactic)
+            found, kind, target = None, "error", None
             if isinstance(outcome, ProofFinished):
-                return self.result("proved", (*node.tactics, tactic), source=outcome.source or None)
-            if isinstance(outcome, ProofRefuted):
-                return self.result("failed", error=outcome.reason)
-            if isinstance(outcome, TacticFailed):
+                kind = "proved"
+                found = self.result("proved", tactics, source=outcome.source or None)
+            elif isinstance(outcome, ProofRefuted):
+                kind, found = "refuted", self.result("failed", error=outcome.reason)
+            elif isinstance(outcome, TacticFailed):
                 self.tactic_errors += 1
-            elif outcome.text not in self.seen:
-                self.push(outcome, node.log_prob + score, (*node.tactics, tactic))
+            elif outcome.text in self.seen:
+                kind, target = "seen", self.seen[outcome.text]
+            else:
+                priority = node.log_prob + candidate.score
+                kind, target = "new", self.push(outcome, priority, tactics, node.order, edge)
+            if self.observer is not None:
+                self.observer.edge_tried(
+                    edge, node.order, candidate.tactic, candidate.score, candidate.origin, kind,
+                    target, time.monotonic() - started,
+                )  # fmt: skip
+            if found is not None:
+                return found
         return None
 
     def search(self) -> ProofResult:
@@ -218,16 +279,32 @@ class _Search:
         return self.result("failed")
 
 
+def make_sources(config: SearchConfig) -> list[CandidateSource]:
+    """The candidate sources a configuration asks for: the model's search, and the tactic
+    library when there is one."""
+    beams = config.num_beams or config.num_sampled_tactics
+    sources: list[CandidateSource] = [ModelSource(beams, config.options)]
+    if config.library:
+        sources.append(LibrarySource(config.library))
+    return sources
+
+
 def best_first_search(
-    theorem: Theorem, env: Environment, generator: TacticGenerator, config: SearchConfig
+    theorem: Theorem,
+    env: Environment,
+    generator: TacticGenerator,
+    config: SearchConfig,
+    observer: SearchObserver | None = None,
 ) -> ProofResult:
     """Searches for a proof of one theorem.
 
     Args:
         theorem: the theorem.
         env: the environment (started here, closed at the end whatever happens).
-        generator: any tactic generator (local torch or ct2, or a remote server).
-        config: the budget and decoding options.
+        generator: any tactic generator (local torch or ct2, or a remote server); with a
+            tactic library it must also score (``score_queries``).
+        config: the budget, decoding options and candidate sources.
+        observer: receives every node and edge (``--trace``); None costs nothing.
 
     Returns:
         The result: ``proved`` with the proof, ``failed``, ``timeout`` or ``env_error``.
@@ -235,7 +312,7 @@ def best_first_search(
     Raises:
         GeneratorError: when the generator fails (not the theorem's fault: the run stops).
     """
-    search = _Search(theorem, env, generator, config)
+    search = _Search(theorem, env, generator, config, observer)
     try:
         started = time.monotonic()
         try:

@@ -1,0 +1,127 @@
+"""Where an expansion's tactics come from: composable candidate sources.
+
+A source proposes scored candidates for a batch of proof states. The model's own search
+(beam search or sampling) is one source; a fixed tactic library scored by the model
+(teacher forcing, :meth:`~tacgen.generator.interface.TacticGenerator.score_queries`) is
+another. Both give scores of one definition (the sum of the tactic's token
+log-probabilities), so their lists merge by score: :func:`merge_candidates` keeps the
+best score of a tactic proposed twice, orders by score and cuts to the budget.
+
+A new source is a new :class:`CandidateSource` subclass plus one line in :data:`SOURCES`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from tacgen.core.errors import UsageError
+from tacgen.core.records import Query
+from tacgen.generator.interface import TacticGenerator
+from tacgen.generator.options import GenerationOptions
+
+ScoreKind = Literal["sum", "mean-token"]
+SCORES: tuple[ScoreKind, ...] = ("sum", "mean-token")
+"""How an edge is scored: the tactic's log-probability (``sum``), or that divided by its
+token count (``mean-token``, BFS-Prover's length normalisation: ByT5 tokens are the
+tactic's UTF-8 bytes and eos). A node's priority is the sum of its path's edge scores."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A tactic to try, with its score and where it came from."""
+
+    tactic: str
+    score: float
+    """The edge score (see :data:`SCORES`)."""
+    origin: str
+    """``beam``, ``sample`` or ``library``."""
+
+
+def edge_score(tactic: str, log_prob: float, kind: ScoreKind) -> float:
+    """The score of an edge under ``kind`` (see :data:`SCORES`)."""
+    if kind == "sum":
+        return log_prob
+    return log_prob / (len(tactic.encode("utf-8")) + 1)
+
+
+class CandidateSource(ABC):
+    """Proposes candidates for a batch of queries."""
+
+    @abstractmethod
+    def propose(
+        self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
+    ) -> list[list[Candidate]]:
+        """Candidates for each query, scored by ``kind``, in no particular order."""
+
+
+class ModelSource(CandidateSource):
+    """The model's own search: beam search or sampling."""
+
+    def __init__(self, num_samples: int, options: GenerationOptions | None) -> None:
+        """Chooses the search.
+
+        Args:
+            num_samples: beams (or samples) per query.
+            options: decoding options (beam search when None).
+        """
+        self.num_samples, self.options = num_samples, options
+        self.origin = "sample" if options is not None and options.mode == "sample" else "beam"
+
+    def propose(
+        self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
+    ) -> list[list[Candidate]]:
+        ranked = generator.generate_queries(queries, self.num_samples, self.options)
+        return [
+            [Candidate(t, edge_score(t, s, kind), self.origin) for t, s in candidates]
+            for candidates in ranked
+        ]
+
+
+class LibrarySource(CandidateSource):
+    """A fixed list of tactics for every state, each scored by the model on that state."""
+
+    def __init__(self, tactics: Sequence[str]) -> None:
+        """Takes the library.
+
+        Args:
+            tactics: distinct tactics (duplicates are dropped, order kept).
+        """
+        self.tactics = list(dict.fromkeys(t for t in tactics if t.strip()))
+        if not self.tactics:
+            raise UsageError("the tactic library is empty")
+
+    def propose(
+        self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
+    ) -> list[list[Candidate]]:
+        scores = generator.score_queries(queries, [self.tactics] * len(queries))
+        return [
+            [Candidate(t, edge_score(t, s, kind), "library") for t, s in zip(self.tactics, row)]
+            for row in scores
+        ]
+
+
+SOURCES: dict[str, type[CandidateSource]] = {"model": ModelSource, "library": LibrarySource}
+"""Every kind of candidate source, by name."""
+
+
+def merge_candidates(lists: Sequence[Sequence[Candidate]], limit: int) -> list[Candidate]:
+    """One ranked list from several sources' candidates for one state.
+
+    Args:
+        lists: each source's candidates.
+        limit: the most candidates kept.
+
+    Returns:
+        Distinct tactics, each with its best score (and that candidate's origin), best
+        first, at most ``limit``; ties keep the order of the sources.
+    """
+    best: dict[str, Candidate] = {}
+    for candidates in lists:
+        for candidate in candidates:
+            kept = best.get(candidate.tactic)
+            if kept is None or candidate.score > kept.score:
+                best[candidate.tactic] = candidate
+    return sorted(best.values(), key=lambda c: -c.score)[:limit]
