@@ -28,9 +28,10 @@ from tacgen.nn.module import BackboneSpec, T5Module, eval_mode
 from tacgen.nn.tokenizer import ByteTokenizer
 from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
 from tacgen.retrieval.encoder import encode_in_batches, masked_mean_pool, weights_sha256
+from tacgen.retrieval.exact import ExactSearcher
 from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
 from tacgen.retrieval.interface import Retrieved, Retriever, check_k
-from tacgen.retrieval.search import masked_topk, select_topk
+from tacgen.retrieval.searcher import AccessibleSearch, SearchStats
 from tacgen.retrieval.training import ranking_metrics, similarity_loss
 
 SPEC = BackboneSpec(
@@ -108,6 +109,7 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         self.tokenizer = ByteTokenizer()
         self._corpus: Corpus | None = None
         self._index: torch.Tensor | None = None  # (premises, dim), not part of the state dict
+        self._engine: AccessibleSearch | None = None
         self._serialized: tuple[Corpus, list[str]] | None = None
         self.metrics = torch.nn.ModuleDict(
             {
@@ -143,6 +145,11 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     def is_indexed(self) -> bool:
         """Whether the corpus' premise embeddings are ready."""
         return self._index is not None
+
+    @property
+    def search_stats(self) -> SearchStats:
+        """How many queries went through an approximate searcher, and how many fell back."""
+        return self._search_engine().stats
 
     def encoder_info(self) -> dict[str, Any]:
         """What an index file built by this retriever is stamped with."""
@@ -199,6 +206,7 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         index = load_index(
             path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info()
         )
+        self._engine = None
         self._index = index.embeddings.to(self.device)
 
     # ---------------------------------------------------------------- encoding
@@ -257,20 +265,25 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
 
     # ---------------------------------------------------------------- retrieval
 
-    def _search(
-        self, queries: torch.Tensor, accessible: Sequence[AccessibleSet], k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k accessible premises of each (queries, dim) row: (q, k) indices and scores."""
+    def _search_engine(self) -> AccessibleSearch:
+        """The searcher over the current embeddings."""
         if self._index is None:
             self.index_corpus()
         assert self._index is not None
         index = self._index
-        if index.device != queries.device:  # the module moved since indexing
-            index = self._index = index.to(queries.device)
-        if index.device.type == "cpu":
-            return masked_topk(queries.float().numpy(), index.numpy(), accessible, k)
-        scores = (queries.float() @ index.T).cpu().numpy()  # (q, premises), matmul on device
-        return select_topk(scores, accessible, k)
+        if index.device != self.device:  # the module moved since indexing
+            index = self._index = index.to(self.device)
+        if self._engine is None or self._engine.exact_searcher.embeddings is not index:
+            exact = ExactSearcher(index)  # on the embeddings' device
+            self._engine = AccessibleSearch(exact, premises=index.shape[0])
+        return self._engine
+
+    def _search(
+        self, queries: torch.Tensor, accessible: Sequence[AccessibleSet], k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k accessible premises of each (queries, dim) row: (q, k) indices and scores."""
+        engine = self._search_engine()
+        return engine.search(queries.detach().float().cpu().numpy(), k, accessible)
 
     def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
         """The ``k`` most similar accessible premises of each query, best first.
