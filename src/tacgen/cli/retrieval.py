@@ -156,6 +156,13 @@ def predict(argv: list[str]) -> int:
         f"wrote {stats.queries} predictions ({stats.examples} examples, k={k}) to {args.out} "
         f"in {time.perf_counter() - start:.1f}s"
     )
+    if getattr(retriever, "uses_ann", False):
+        searched = retriever.search_stats
+        print(
+            f"ANN index: {searched.queries} queries, {searched.fallbacks} fell back to exact "
+            f"({searched.fallback_rate:.2%}), {searched.direct} searched exactly at once "
+            "(few accessible premises)"
+        )
     return 0
 
 
