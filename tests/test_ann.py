@@ -152,7 +152,14 @@ def test_index_builds_the_ann_index_and_exact_bypasses_it(
     assert out.with_suffix(".ann").is_file()
     retriever = load_retriever(str(ckpt), index=str(out))
     assert retriever.uses_ann and retriever._ann.settings.nprobe == 3  # type: ignore[union-attr]
-    assert not load_retriever(str(ckpt), index=str(out), exact=True).uses_ann
+    assert retriever.search_stats.queries == 0
+    retriever.retrieve("⊢ True", "Lib/B.lean", "t", (35, 1), 3)
+    stats = retriever.search_stats  # 14 premises: fewer than the 64 candidates
+    assert (stats.queries, stats.direct, stats.fallbacks) == (1, 1, 0)
+    exact_retriever = load_retriever(str(ckpt), index=str(out), exact=True)
+    assert not exact_retriever.uses_ann
+    exact_retriever.retrieve("⊢ True", "Lib/B.lean", "t", (35, 1), 3)
+    assert exact_retriever.search_stats.queries == 0  # nothing approximate to count
     args = ["--state", "⊢ True", "--file-path", "Lib/B.lean", "--position", "35", "1"]
     ann_rows = main(["retrieve", "--ckpt", str(ckpt), "--index", str(out), *args, "--json"])
     assert ann_rows == 0

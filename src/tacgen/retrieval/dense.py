@@ -159,7 +159,7 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     @property
     def search_stats(self) -> SearchStats:
         """How many queries went through the ANN index, and how many fell back to exact."""
-        return self._search_engine().stats
+        return self._engine.stats if self._engine is not None else SearchStats()
 
     def encoder_info(self) -> dict[str, Any]:
         """What an index file built by this retriever is stamped with."""
