@@ -349,6 +349,8 @@ def test_retriever_index_needs_a_retriever(
     args = ["generate", "--ckpt", str(fit_run.ckpt), "--state", STATE]
     assert main([*args, "--retriever-index", "index.safetensors"]) == 2
     one_error_line(capsys.readouterr().err, "--retriever-index", "--retriever-ckpt")
+    assert main([*args, "--retriever-exact"]) == 2
+    one_error_line(capsys.readouterr().err, "--retriever-exact", "--retriever-ckpt")
 
 
 def test_bad_input_files(

@@ -248,13 +248,16 @@ def test_retriever_ckpt_is_loaded_through_load_retriever(
         def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
             return [[] for _ in queries]
 
-    def fake_load(*args: object) -> Stub:
-        calls.append(args)
+    def fake_load(*args: object, exact: bool = False) -> Stub:
+        calls.append((*args, exact))
         return Stub()
 
     monkeypatch.setattr("tacgen.retrieval.loading.load_retriever", fake_load)
     generator = _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"))
     assert calls and calls[0][0] == str(tmp_path / "retriever.ckpt")
+    assert calls[0][-1] is False  # the ANN index beside retriever_index, when there is one
+    _generator(retriever_ckpt=str(tmp_path / "retriever.ckpt"), retriever_exact=True)
+    assert calls[1][-1] is True
     assert isinstance(generator.retriever, Stub)
     assert "retriever" not in dict(generator.named_children())
 

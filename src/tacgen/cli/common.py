@@ -58,12 +58,19 @@ def add_model_arguments(parser: argparse.ArgumentParser, ckpt_help: str) -> None
     parser.add_argument(
         "--retriever-corpus", help="the corpus.jsonl to retrieve from (default: the retriever's)"
     )
+    parser.add_argument(
+        "--retriever-exact", action="store_true",
+        help="search the embeddings exactly (float32), not through the ANN index beside them",
+    )  # fmt: skip
 
 
 def load_from_args(args: argparse.Namespace) -> Any:
     """The generator that :func:`add_model_arguments` flags name (``load_generator``)."""
-    if (args.retriever_index or args.retriever_corpus) and not args.retriever_ckpt:
-        raise UsageError("--retriever-index and --retriever-corpus need --retriever-ckpt")
+    given = args.retriever_index or args.retriever_corpus or args.retriever_exact
+    if given and not args.retriever_ckpt:
+        raise UsageError(
+            "--retriever-index, --retriever-corpus and --retriever-exact need --retriever-ckpt"
+        )
     from tacgen.generator.inference import load_generator
 
     setup_torch()
@@ -75,6 +82,7 @@ def load_from_args(args: argparse.Namespace) -> Any:
         retriever_ckpt=args.retriever_ckpt,
         retriever_corpus=args.retriever_corpus,
         retriever_index=args.retriever_index,
+        retriever_exact=args.retriever_exact or None,
     )
 
 

@@ -5,9 +5,12 @@
 - ``tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]``: the
   predictions file (``data.preds_path`` of the generator) for train, val and test.
 - ``tacgen index --ckpt CKPT --corpus corpus.jsonl --out index.safetensors``: the corpus'
-  premise embeddings.
+  premise embeddings, and their ANN index beside them (``index.ann``; ``--no-ann`` skips it).
 - ``tacgen retrieve --ckpt CKPT --state ... --file-path ... --position LINE COL``: the best
   accessible premises of one state.
+
+With ``--index``, ``predict`` and ``retrieve`` search through the ANN index beside it when
+there is one; ``--exact`` searches the float32 embeddings exactly instead.
 
 ``--bm25`` replaces ``--ckpt`` in ``predict`` and ``retrieve`` for the BM25 baseline.
 """
@@ -27,6 +30,8 @@ from tacgen.retrieval.predict import DEFAULT_SPLITS
 
 RETRIEVER_COMMANDS = ("fit", "validate", "test")
 """LightningCLI subcommands of ``tacgen retriever``."""
+
+_EXACT_HELP = "search the float32 embeddings exactly, not through the ANN index beside --index"
 
 _RETRIEVER_USAGE = (
     "usage: tacgen retriever {fit,validate,test} --config FILE.yaml [--section.key value]\n"
@@ -73,6 +78,7 @@ def _predict_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-path", help="split folder (default: the config's data.data_path)")
     p.add_argument("--corpus", help="corpus.jsonl (default: the config's or the checkpoint's)")
     p.add_argument("--index", help="an embeddings file from 'tacgen index' (else encode now)")
+    p.add_argument("--exact", action="store_true", help=_EXACT_HELP)
     p.add_argument("--out", required=True, type=Path, help="the predictions file to write")
     p.add_argument(
         "-k", type=int_at_least(1), help="premises per state (default: model.num_retrieved, 100)"
@@ -109,11 +115,13 @@ def _make_retriever(args: argparse.Namespace, corpus: str | None) -> Any:
 
     if not args.bm25:
         device = resolve_device(args.device)
-        return load_retriever(args.ckpt, corpus, args.index, device=device, progress=True)
+        return load_retriever(
+            args.ckpt, corpus, args.index, device=device, progress=True, exact=args.exact
+        )
     if corpus is None:
         raise UsageError("--bm25 needs a corpus: give --corpus FILE (or --config)")
-    if args.index is not None:
-        raise UsageError("--index is a dense retriever's embeddings: give it with --ckpt")
+    if args.index is not None or args.exact:
+        raise UsageError("--index and --exact are a dense retriever's: give them with --ckpt")
     from tacgen.core.paths import resolve_data_path
     from tacgen.data.corpus import Corpus
     from tacgen.retrieval.bm25 import BM25Retriever
@@ -148,6 +156,13 @@ def predict(argv: list[str]) -> int:
         f"wrote {stats.queries} predictions ({stats.examples} examples, k={k}) to {args.out} "
         f"in {time.perf_counter() - start:.1f}s"
     )
+    if getattr(retriever, "uses_ann", False):
+        searched = retriever.search_stats
+        print(
+            f"ANN index: {searched.queries} queries, {searched.fallbacks} fell back to exact "
+            f"({searched.fallback_rate:.2%}), {searched.direct} searched exactly at once "
+            "(few accessible premises)"
+        )
     return 0
 
 
@@ -162,6 +177,18 @@ def _index_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, help="the file to write (.safetensors)")
     p.add_argument("--batch-size", type=int_at_least(1), help="premises per forward pass")
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
+    p.add_argument(
+        "--no-ann", dest="ann", action="store_false",
+        help="do not build the ANN index beside the embeddings (OUT with suffix .ann)",
+    )  # fmt: skip
+    p.add_argument(
+        "--nlist", type=int_at_least(1),
+        help="ANN inverted lists (default: min(1024, premises // 39))",
+    )  # fmt: skip
+    p.add_argument(
+        "--nprobe", type=int_at_least(1), default=64,
+        help="ANN lists scanned per query, stored in the index (default: 64)",
+    )  # fmt: skip
     return p
 
 
@@ -174,6 +201,7 @@ def _retrieve_parser() -> argparse.ArgumentParser:
     source.add_argument("--bm25", action="store_true", help="use BM25 instead of a checkpoint")
     r.add_argument("--corpus", help="corpus.jsonl (default: the checkpoint's)")
     r.add_argument("--index", help="an embeddings file from 'tacgen index' (else encode now)")
+    r.add_argument("--exact", action="store_true", help=_EXACT_HELP)
     r.add_argument("--state", required=True, help="the proof state ($'...' for newlines)")
     r.add_argument("--file-path", required=True, help="the theorem's Lean file")
     r.add_argument("--theorem", default="", help="the theorem's full name")
@@ -191,16 +219,21 @@ def _retrieve_parser() -> argparse.ArgumentParser:
 def index(name: str, argv: list[str]) -> int:
     """``tacgen index``: encodes the corpus and writes the embeddings file."""
     from tacgen.nn.device import resolve_device
+    from tacgen.retrieval.ann import AnnSettings, ann_path
     from tacgen.retrieval.loading import load_retriever
 
     args = _index_parser().parse_args(argv)
+    settings = AnnSettings(nlist=args.nlist or 0, nprobe=args.nprobe) if args.ann else None
     start = time.perf_counter()
     device = resolve_device(args.device)
     retriever = load_retriever(args.ckpt, args.corpus, None, device, args.batch_size, True)
-    out = retriever.save_index(args.out)
+    out = retriever.save_index(args.out, ann=settings)
+    if settings is None:
+        ann_path(out).unlink(missing_ok=True)  # an index of earlier embeddings
+    also = f" and its ANN index {ann_path(out)}" if settings else ""
     print(
         f"indexed {len(retriever.corpus)} premises (dim {retriever.embedding_dim}) of "
-        f"{retriever.corpus.path} into {out} in {time.perf_counter() - start:.1f}s"
+        f"{retriever.corpus.path} into {out}{also} in {time.perf_counter() - start:.1f}s"
     )
     return 0
 

@@ -48,6 +48,7 @@ _SETTINGS = {
     "retriever_ckpt": None,
     "retriever_corpus": None,
     "retriever_index": None,
+    "retriever_exact": False,
 }
 """What ``load_generator`` takes as options, with the defaults of a transformers directory
 (a checkpoint's own hyperparameters replace them)."""
@@ -144,9 +145,9 @@ def load_generator(
             ``int8_float16`` on CUDA; ``float16`` is refused for T5).
         **options: ``max_input_length``, ``max_output_length``, ``length_penalty``,
             ``num_retrieved``, ``keep_marks``, and ``retriever_ckpt`` /
-            ``retriever_corpus`` / ``retriever_index`` to load a dense retriever
-            (see :func:`tacgen.retrieval.loading.load_retriever`); a checkpoint's own
-            settings are the defaults.
+            ``retriever_corpus`` / ``retriever_index`` / ``retriever_exact`` to load a
+            dense retriever (see :func:`tacgen.retrieval.loading.load_retriever`); a
+            checkpoint's own settings are the defaults.
 
     Returns:
         The generator, in eval mode, on ``device``.
@@ -187,6 +188,7 @@ def load_generator(
             settings["retriever_index"],
             device=target,
             progress=True,
+            exact=bool(settings["retriever_exact"]),
         )
     inputs = InputBuilder(
         settings["max_input_length"], settings["keep_marks"], settings["num_retrieved"], retriever

@@ -61,6 +61,7 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         retriever_index: str | None = None,
         keep_marks: bool = True,
         eval_num_retrieved: int | None = None,
+        retriever_exact: bool = False,
     ) -> None:
         """Builds the generator.
 
@@ -93,6 +94,8 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
             keep_marks: keep ``<a>…</a>`` in retrieved premises (linked from the data
                 module's ``keep_marks`` by the command line).
             eval_num_retrieved: deprecated alias of ``num_retrieved`` (older configs).
+            retriever_exact: search the embeddings exactly even when an ANN index is
+                beside ``retriever_index``.
         """
         super().__init__()
         if eval_num_retrieved is not None:
@@ -118,7 +121,9 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         if retriever_ckpt:
             from tacgen.retrieval.loading import load_retriever
 
-            retriever = load_retriever(retriever_ckpt, retriever_corpus, retriever_index)
+            retriever = load_retriever(
+                retriever_ckpt, retriever_corpus, retriever_index, exact=retriever_exact
+            )
         # A plain object: the retriever it holds stays outside the module tree.
         self.inputs = InputBuilder(max_input_length, keep_marks, num_retrieved, retriever)
         ks = range(1, num_beams + 1)

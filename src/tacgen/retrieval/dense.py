@@ -10,6 +10,7 @@ current weights and logs ``Recall@1_val``, ``Recall@10_val`` and ``MRR_val``.
 
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 from collections.abc import Sequence
@@ -26,12 +27,16 @@ from tacgen.core.records import Premise, Query
 from tacgen.data.corpus import AccessibleSet, Corpus
 from tacgen.nn.module import BackboneSpec, T5Module, eval_mode
 from tacgen.nn.tokenizer import ByteTokenizer
+from tacgen.retrieval import ann as ann_files
 from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
 from tacgen.retrieval.encoder import encode_in_batches, masked_mean_pool, weights_sha256
+from tacgen.retrieval.exact import ExactSearcher
 from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
 from tacgen.retrieval.interface import Retrieved, Retriever, check_k
-from tacgen.retrieval.search import masked_topk, select_topk
+from tacgen.retrieval.searcher import AccessibleSearch, SearchStats
 from tacgen.retrieval.training import ranking_metrics, similarity_loss
+
+logger = logging.getLogger(__name__)
 
 SPEC = BackboneSpec(
     "encoder", attribute="encoder", config_key="t5_encoder_config", noun="retriever"
@@ -108,6 +113,8 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         self.tokenizer = ByteTokenizer()
         self._corpus: Corpus | None = None
         self._index: torch.Tensor | None = None  # (premises, dim), not part of the state dict
+        self._ann: ann_files.AnnSearcher | None = None  # an ANN index of those embeddings
+        self._engine: AccessibleSearch | None = None
         self._serialized: tuple[Corpus, list[str]] | None = None
         self.metrics = torch.nn.ModuleDict(
             {
@@ -131,7 +138,7 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     @corpus.setter
     def corpus(self, corpus: Corpus) -> None:
         if self._corpus is not corpus:
-            self._index = None  # embeddings of another corpus are meaningless
+            self._index = self._ann = None  # embeddings of another corpus are meaningless
         self._corpus = corpus
 
     @property
@@ -143,6 +150,16 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
     def is_indexed(self) -> bool:
         """Whether the corpus' premise embeddings are ready."""
         return self._index is not None
+
+    @property
+    def uses_ann(self) -> bool:
+        """Whether searches go through an ANN index (loaded by :meth:`load_index`)."""
+        return self._ann is not None
+
+    @property
+    def search_stats(self) -> SearchStats:
+        """How many queries went through the ANN index, and how many fell back to exact."""
+        return self._engine.stats if self._engine is not None else SearchStats()
 
     def encoder_info(self) -> dict[str, Any]:
         """What an index file built by this retriever is stamped with."""
@@ -168,14 +185,19 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
             # Serializing runs regexes per premise; validation re-indexes every time.
             self._serialized = (corpus, [p.serialize() for p in corpus.premises])
         texts = self._serialized[1]
+        self._ann = None  # an ANN index of older embeddings
         self._index = self.encode_texts(texts, batch_size or self.index_batch_size, progress)
         return self._index
 
-    def save_index(self, path: str | os.PathLike[str]) -> Path:
+    def save_index(
+        self, path: str | os.PathLike[str], ann: ann_files.AnnSettings | None = None
+    ) -> Path:
         """Writes the embeddings, stamped with the corpus fingerprint and encoder info.
 
         Args:
             path: destination (``*.safetensors``), written atomically.
+            ann: when given, also build an ANN index with these settings and write it
+                beside the embeddings (:func:`~tacgen.retrieval.ann.ann_path`).
 
         Returns:
             The written path.
@@ -183,23 +205,43 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         if self._index is None:
             raise ConfigError("the corpus is not indexed yet: call index_corpus() first")
         index = PremiseIndex(self._index, self.corpus.fingerprint, self.encoder_info())
-        return save_index(path, index)
+        written = save_index(path, index)
+        if ann is not None:
+            embeddings = self._index.detach().cpu().float().numpy()  # (premises, dim)
+            ann_files.write_ann_beside(written, embeddings, ann, self._stamp())
+        return written
 
-    def load_index(self, path: str | os.PathLike[str]) -> None:
+    def _stamp(self) -> ann_files.AnnStamp:
+        corpus = self.corpus
+        return ann_files.AnnStamp(
+            corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info()
+        )
+
+    def load_index(self, path: str | os.PathLike[str], ann: bool = True) -> None:
         """Uses embeddings from a file built for this corpus by this encoder.
+
+        With ``ann`` and an ANN index beside the file, searches go through the index and
+        the embeddings are memory-mapped for the exact fallback; otherwise every search is
+        exact, on the module's device.
 
         Args:
             path: an index file written by :meth:`save_index` (``tacgen index``).
+            ann: use the ANN index beside it when there is one (False: always exact).
 
         Raises:
-            IndexFileError: when it belongs to another corpus or encoder, or its shape is
-                wrong (the message names the file).
+            IndexFileError: when the file or its ANN index belongs to another corpus,
+                encoder or width, or is damaged (the message names the file).
         """
-        corpus = self.corpus
+        corpus, beside = self.corpus, ann_files.ann_path(path)
+        mapped = ann and beside.is_file()  # the embeddings are then read only on fallback
         index = load_index(
-            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info()
+            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info(), mapped
         )
-        self._index = index.embeddings.to(self.device)
+        self._ann = ann_files.load_ann(beside, self._stamp()) if mapped else None
+        if not mapped:
+            logger.info("exact search over %s (no ANN index beside it, or exact asked)", path)
+        self._engine = None
+        self._index = index.embeddings if mapped else index.embeddings.to(self.device)
 
     # ---------------------------------------------------------------- encoding
 
@@ -257,20 +299,25 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
 
     # ---------------------------------------------------------------- retrieval
 
-    def _search(
-        self, queries: torch.Tensor, accessible: Sequence[AccessibleSet], k: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k accessible premises of each (queries, dim) row: (q, k) indices and scores."""
+    def _search_engine(self) -> AccessibleSearch:
+        """The searchers over the current embeddings (and ANN index, if loaded)."""
         if self._index is None:
             self.index_corpus()
         assert self._index is not None
         index = self._index
-        if index.device != queries.device:  # the module moved since indexing
-            index = self._index = index.to(queries.device)
-        if index.device.type == "cpu":
-            return masked_topk(queries.float().numpy(), index.numpy(), accessible, k)
-        scores = (queries.float() @ index.T).cpu().numpy()  # (q, premises), matmul on device
-        return select_topk(scores, accessible, k)
+        if self._ann is None and index.device != self.device:  # the module moved
+            index = self._index = index.to(self.device)
+        if self._engine is None or self._engine.exact_searcher.embeddings is not index:
+            exact = ExactSearcher(index)  # on the embeddings' device
+            self._engine = AccessibleSearch(exact, self._ann, premises=index.shape[0])
+        return self._engine
+
+    def _search(
+        self, queries: torch.Tensor, accessible: Sequence[AccessibleSet], k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k accessible premises of each (queries, dim) row: (q, k) indices and scores."""
+        engine = self._search_engine()
+        return engine.search(queries.detach().float().cpu().numpy(), k, accessible)
 
     def retrieve_queries(self, queries: Sequence[Query], k: int) -> list[Retrieved]:
         """The ``k`` most similar accessible premises of each query, best first.

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from tacgen.core.atomic import atomic_path
@@ -81,7 +83,19 @@ def save_index(path: str | os.PathLike[str], index: PremiseIndex) -> Path:
     return target
 
 
-def _read(path: Path) -> tuple[torch.Tensor, dict[str, str]]:
+def _mapped(path: Path) -> torch.Tensor:
+    # The tensor as a copy-on-write memory map: pages are read from disk when first used.
+    with path.open("rb") as handle:
+        (size,) = struct.unpack("<Q", handle.read(8))
+        entry = json.loads(handle.read(size))[_TENSOR]
+    if entry["dtype"] != "F32":
+        raise IndexFileError(f"{path}: embeddings are {entry['dtype']}, expected F32")
+    start = 8 + size + int(entry["data_offsets"][0])
+    rows = np.memmap(path, dtype="<f4", mode="c", offset=start, shape=tuple(entry["shape"]))
+    return torch.from_numpy(rows)
+
+
+def _read(path: Path, mmap: bool = False) -> tuple[torch.Tensor, dict[str, str]]:
     from safetensors import safe_open
 
     if not path.is_file():
@@ -91,7 +105,7 @@ def _read(path: Path) -> tuple[torch.Tensor, dict[str, str]]:
             metadata = dict(handle.metadata() or {})
             if _TENSOR not in handle.keys():  # noqa: SIM118 - safe_open has no __contains__
                 raise IndexFileError(f"{path}: not a premise index (no '{_TENSOR}' tensor)")
-            embeddings = handle.get_tensor(_TENSOR)
+            embeddings = _mapped(path) if mmap else handle.get_tensor(_TENSOR)
     except IndexFileError:
         raise
     except Exception as error:  # safetensors raises its own error types
@@ -106,6 +120,7 @@ def load_index(
     num_premises: int,
     dim: int | None = None,
     encoder: Mapping[str, Any] | None = None,
+    mmap: bool = False,
 ) -> PremiseIndex:
     """Reads an index file and checks that it belongs to the corpus (and encoder).
 
@@ -116,6 +131,8 @@ def load_index(
         dim: the encoder's embedding size, or None not to check it.
         encoder: the caller's encoder description (as stored by :func:`save_index`), or
             None not to check it.
+        mmap: map the embeddings from the file instead of reading them (pages are read
+            when first used: the exact fallback of an ANN index reads few of them).
 
     Returns:
         The index, embeddings as float32 on CPU.
@@ -126,7 +143,7 @@ def load_index(
             or has the wrong shape.
     """
     source = Path(path)
-    embeddings, metadata = _read(source)
+    embeddings, metadata = _read(source, mmap)
     if metadata.get("format") != INDEX_FORMAT:
         raise IndexFileError(
             f"{source}: not a tacgen premise index (format {metadata.get('format')!r}, "
@@ -146,7 +163,7 @@ def load_index(
         )
     stored = json.loads(metadata.get("encoder", "{}"))
     _check_encoder(source, stored, encoder)
-    return PremiseIndex(embeddings.to(torch.float32), stamped, stored)
+    return PremiseIndex(embeddings if mmap else embeddings.to(torch.float32), stamped, stored)
 
 
 def _check_encoder(

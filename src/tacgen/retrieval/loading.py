@@ -18,6 +18,7 @@ def load_retriever(
     device: str = "cpu",
     batch_size: int | None = None,
     progress: bool = False,
+    exact: bool = False,
 ) -> PremiseRetriever:
     """Loads a trained dense retriever, ready to retrieve (corpus read, premises indexed).
 
@@ -27,11 +28,14 @@ def load_retriever(
         corpus: the corpus (a path, ``tacgen:demo/corpus.jsonl``, or a loaded
             :class:`Corpus`); the one the checkpoint was trained with when None.
         index: an embeddings file written by ``tacgen index`` for this corpus and
-            checkpoint; when None, the corpus is encoded now.
+            checkpoint; when None, the corpus is encoded now (and searched exactly). The
+            ANN index beside it (``tacgen index`` writes ``<index>.ann``), when there is
+            one, answers searches unless ``exact``.
         device: where to run the encoder.
         batch_size: premises per forward pass when indexing; the checkpoint's
             ``index_batch_size`` when None.
         progress: show a progress bar while indexing.
+        exact: search the float32 embeddings exactly, even with an ANN index beside them.
 
     Returns:
         The retriever, in eval mode, with gradients off.
@@ -40,7 +44,8 @@ def load_retriever(
         FileNotFoundError: when a path does not exist.
         CheckpointError: when the checkpoint is not a retriever's.
         ConfigError: when there is no corpus.
-        IndexFileError: when the index belongs to another corpus or encoder.
+        IndexFileError: when the index or its ANN index belongs to another corpus,
+            encoder or width, or is damaged.
     """
     from tacgen.core.paths import resolve_data_path
     from tacgen.data.corpus import Corpus
@@ -54,7 +59,7 @@ def load_retriever(
     elif retriever.corpus_path is None:
         raise ConfigError(f"retriever {path} names no corpus: give one (--corpus FILE)")
     if index is not None:
-        retriever.load_index(index)
+        retriever.load_index(index, ann=not exact)
     else:
         retriever.index_corpus(batch_size, progress=progress)
     retriever.requires_grad_(False)

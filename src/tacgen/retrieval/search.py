@@ -30,14 +30,56 @@ def _rank(candidates: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarra
     return indices, values
 
 
-def _top_of(candidates: np.ndarray, row: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    # Exact top-k among ``candidates``: keep all scores >= the k-th largest (ties included).
-    values = row[candidates]  # (candidates,)
+def top_of(candidates: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact top ``k`` of ``candidates`` scored ``values`` (ties: lower index first).
+
+    Args:
+        candidates: (candidates,) int64 premise indices.
+        values: (candidates,) float32 their scores.
+        k: how many are wanted.
+
+    Returns:
+        ``(indices, scores)``: (k,) int64 and float32, best first, padded with -1, -inf.
+    """
     if len(candidates) > k:
         threshold = np.partition(values, len(values) - k)[len(values) - k]
         keep = values >= threshold
         candidates, values = candidates[keep], values[keep]
     return _rank(candidates, values, k)
+
+
+def accessible_top(
+    ids: np.ndarray, scores: np.ndarray, access: AccessibleSet, k: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The accessibility filter: the ``k`` best accessible candidates, if ``k`` survive.
+
+    The one filter of every search: the exact search applies it to the best scores of a
+    full row, the approximate one to what its index returned.
+
+    Args:
+        ids: (candidates,) premise indices; -1 (padding) is dropped.
+        scores: (candidates,) their scores.
+        access: the premises the query may use.
+        k: how many are wanted.
+
+    Returns:
+        ``(indices, scores)``, (k,) int64 and float32, best first (ties: lower index
+        first); None when fewer than ``k`` candidates are accessible.
+    """
+    valid = ids >= 0
+    ids, scores = ids[valid], scores[valid]
+    keep = access.mask(ids)
+    if int(keep.sum()) < k:
+        return None
+    return top_of(ids[keep], scores[keep], k)
+
+
+def all_accessible_top(
+    row: np.ndarray, access: AccessibleSet, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact top ``k`` of every accessible premise of a full score row (padded)."""
+    candidates = access.indices()  # (accessible,)
+    return top_of(candidates, row[candidates], k)
 
 
 def _threshold(row: np.ndarray, m: int) -> float:
@@ -56,7 +98,7 @@ def _select_row(
     n = row.shape[0]
     available = len(access)
     if available * _DIRECT_FRACTION <= n:
-        return _top_of(access.indices(), row, k)
+        return all_accessible_top(row, access, k)
     # Expect about m * available / n survivors among the m best: aim for k * overfetch.
     m = min(n, -(-k * overfetch * n // max(available, 1)))
     while m < n:
@@ -64,11 +106,11 @@ def _select_row(
         # premise outside the candidates scores strictly less than every survivor: the
         # result is exact whatever the threshold, which only sets how many candidates.
         candidates = np.flatnonzero(row >= _threshold(row, m))  # (about m,)
-        survivors = candidates[access.mask(candidates)]
-        if len(survivors) >= k:
-            return _top_of(survivors, row, k)
+        found = accessible_top(candidates, row[candidates], access, k)
+        if found is not None:
+            return found
         m *= overfetch
-    return _top_of(access.indices(), row, k)
+    return all_accessible_top(row, access, k)
 
 
 def select_topk(
