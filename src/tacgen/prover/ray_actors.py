@@ -14,7 +14,8 @@ from typing import Any
 from tacgen.core.errors import UsageError
 from tacgen.prover.environment import Theorem
 from tacgen.prover.generators import GeneratorSpec
-from tacgen.prover.search import ProofResult, SearchConfig
+from tacgen.prover.search import SearchConfig
+from tacgen.prover.tracing import Traced
 
 
 class _Prover:
@@ -28,10 +29,10 @@ class _Prover:
         self.generator = build_generator(spec)
         self.config = config
 
-    def prove(self, theorem: Theorem) -> ProofResult:
-        from tacgen.prover.search import best_first_search
+    def prove(self, theorem: Theorem, trace: bool) -> Traced:
+        from tacgen.prover.tracing import prove_one
 
-        return best_first_search(theorem, self.env, self.generator, self.config)
+        return prove_one(theorem, self.env, self.generator, self.config, trace)
 
     def shutdown(self) -> None:
         self.env.shutdown()
@@ -45,8 +46,10 @@ def run_on_ray(
     config: SearchConfig,
     workers: int,
     address: str,
-) -> Iterator[ProofResult]:
-    """Results of proving ``theorems`` on ``workers`` actors, in the order they finish."""
+    trace: bool = False,
+) -> Iterator[Traced]:
+    """Results of proving ``theorems`` on ``workers`` actors, in the order they finish,
+    each with its search tree when ``trace`` (trees cross from the actors only then)."""
     try:
         import ray
         from ray.util import ActorPool
@@ -67,7 +70,7 @@ def run_on_ray(
         actors = [actor.remote(env_name, settings, spec, config) for _ in range(workers)]
         try:
             pool = ActorPool(actors)
-            yield from pool.map_unordered(lambda a, t: a.prove.remote(t), theorems)
+            yield from pool.map_unordered(lambda a, t: a.prove.remote(t, trace), theorems)
         finally:  # no REPL outlives the run; a dead actor has nothing left to end
             with contextlib.suppress(Exception):
                 ray.get([a.shutdown.remote() for a in actors], timeout=60)  # type: ignore[attr-defined]

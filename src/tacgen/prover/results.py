@@ -77,7 +77,28 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-class ResultsWriter:
+class JsonLinesAppender:
+    """Appends JSON lines, each flushed and synced before the next (a kill loses at most the
+    line being written, which :func:`repair` drops when the file is opened again)."""
+
+    def __init__(self, path: Path) -> None:
+        """Opens (after :func:`repair`) a file for appending."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        repair(path)
+        self._handle: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Appends one line durably."""
+        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        """Closes the file."""
+        self._handle.close()
+
+
+class ResultsWriter(JsonLinesAppender):
     """Appends results, one JSON line each, flushed and synced before the next theorem."""
 
     def __init__(self, path: Path, env: str) -> None:
@@ -87,21 +108,21 @@ class ResultsWriter:
             path: the file.
             env: the environment's name, recorded on every line.
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        repair(path)
+        super().__init__(path)
         self.env = env
-        self._handle: TextIO = open(path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, result: ProofResult) -> None:
         """Appends one result durably."""
-        row = {**asdict(result), "proof": list(result.proof), "env": self.env}
-        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        self.append({**asdict(result), "proof": list(result.proof), "env": self.env})
 
-    def close(self) -> None:
-        """Closes the file."""
-        self._handle.close()
+
+class TraceWriter(JsonLinesAppender):
+    """Appends search trees (``tacgen prove --trace``), one JSON line per theorem, to
+    ``results.trace.jsonl`` beside ``results.jsonl`` (see :mod:`tacgen.prover.observer`)."""
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Appends one theorem's tree durably."""
+        self.append(record)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ from tacgen.core.errors import UsageError
 from tacgen.generator.interface import TacticGenerator
 from tacgen.prover.environment import Environment, Theorem
 from tacgen.prover.generators import GeneratorSpec
-from tacgen.prover.results import STATUSES, ResultsWriter
-from tacgen.prover.search import ProofResult, SearchConfig, best_first_search
+from tacgen.prover.results import STATUSES, ResultsWriter, TraceWriter
+from tacgen.prover.search import ProofResult, SearchConfig
+from tacgen.prover.tracing import Traced, prove_one
 
 
 class Progress:
@@ -56,22 +57,23 @@ def _threaded(
     generator: TacticGenerator,
     config: SearchConfig,
     workers: int,
-) -> Iterator[ProofResult]:
+    trace: bool,
+) -> Iterator[Traced]:
     local = threading.local()
     made: list[Environment] = []
 
-    def prove(theorem: Theorem) -> ProofResult:
+    def prove(theorem: Theorem) -> Traced:
         if not hasattr(local, "env"):
             local.env = make_env()
             made.append(local.env)
-        return best_first_search(theorem, local.env, generator, config)
+        return prove_one(theorem, local.env, generator, config, trace)
 
     with (
         _shut_down_at_end(made),
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tacgen-prove") as pool,
     ):
         pending = iter(theorems)
-        running: set[Future[ProofResult]] = set()
+        running: set[Future[Traced]] = set()
         try:
             for theorem in pending:  # keep every worker busy, no more queued than that
                 running.add(pool.submit(prove, theorem))
@@ -94,6 +96,7 @@ def prove_theorems(
     writer: ResultsWriter,
     workers: int = 1,
     progress: Progress | None = None,
+    traces: TraceWriter | None = None,
 ) -> None:
     """Searches every theorem, writing each result as it ends.
 
@@ -105,6 +108,7 @@ def prove_theorems(
         writer: where results go.
         workers: worker threads.
         progress: the progress bar to update.
+        traces: where search trees go (``--trace``); none are recorded when None.
 
     Raises:
         GeneratorError: when the generator fails; results so far are kept.
@@ -115,18 +119,32 @@ def prove_theorems(
     from tacgen.prover.generators import search_generator
 
     with search_generator(generator, workers, config.expansion_batch) as shared:
-        results: Iterable[ProofResult]
+        results: Iterable[Traced]
         made: list[Environment] = []
+        tracing = traces is not None
         if workers == 1:
             made.append(make_env())
-            results = (best_first_search(t, made[0], shared, config) for t in theorems)
+            results = (prove_one(t, made[0], shared, config, tracing) for t in theorems)
         else:
-            results = _threaded(theorems, make_env, shared, config, workers)
+            results = _threaded(theorems, make_env, shared, config, workers, tracing)
         with _shut_down_at_end(made):
-            for result in results:
-                writer.write(result)
-                if progress is not None:
-                    progress.add(result)
+            for result, record in results:
+                _record(result, record, writer, traces, progress)
+
+
+def _record(
+    result: ProofResult,
+    record: dict[str, Any] | None,
+    writer: ResultsWriter,
+    traces: TraceWriter | None,
+    progress: Progress | None,
+) -> None:
+    """Writes a theorem's trace (first: a result line is what marks it done) and result."""
+    if traces is not None and record is not None:
+        traces.write(record)
+    writer.write(result)
+    if progress is not None:
+        progress.add(result)
 
 
 @contextlib.contextmanager
@@ -150,6 +168,7 @@ def prove_with_ray(
     workers: int,
     address: str,
     progress: Progress | None = None,
+    traces: TraceWriter | None = None,
 ) -> None:
     """Searches the theorems with ``workers`` Ray actors; results come back as they end.
 
@@ -165,12 +184,12 @@ def prove_with_ray(
         address: the Ray cluster (``auto``, ``ray://host:port``), or ``local`` to start one
             on this machine.
         progress: the progress bar to update.
+        traces: where search trees go; the actors send them back only when given.
     """
     from tacgen.prover.ray_actors import run_on_ray
 
-    for result in run_on_ray(
-        list(theorems), env_name, settings, generator_spec, config, workers, address
+    tracing = traces is not None
+    for result, record in run_on_ray(
+        list(theorems), env_name, settings, generator_spec, config, workers, address, tracing
     ):
-        writer.write(result)
-        if progress is not None:
-            progress.add(result)
+        _record(result, record, writer, traces, progress)

@@ -4,8 +4,9 @@ A node is a proof state; its priority is the sum of the scores of the tactics le
 it (log-probabilities, or per-token log-probabilities with ``score="mean-token"``).
 Expanding a node asks the candidate sources (:mod:`tacgen.prover.candidates`: the model's
 beams or samples, and a tactic library scored by the model) for candidates, merges them by
-score into at most ``num_sampled_tactics``, and runs them in score order: a tactic error is counted on the edge, a state already seen is
-not expanded again, a finished proof ends the search. The search also ends when the
+score into at most ``num_sampled_tactics``, and runs them in score order: a tactic error is
+counted on the edge, a state already seen is not expanded again, a finished proof ends the
+search. The search also ends when the
 frontier is empty (``failed``), at the wall-clock timeout (``timeout``) or after
 ``max_expansions`` (``failed``); an environment crash is ``env_error``, never a failure.
 An environment that checks every proof again as a whole (the REPL) can refute one that
