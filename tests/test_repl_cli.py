@@ -108,6 +108,23 @@ def test_workers_each_have_their_own_repl(fake: FakeLean, checkpoint: Path, tmp_
     assert all(dead(pid) for pid in fake.pids())
 
 
+@pytest.mark.slow
+def test_ray_actors_each_have_their_own_repl(
+    fake: FakeLean, checkpoint: Path, tmp_path: Path
+) -> None:
+    pytest.importorskip("ray")
+    one, two = tmp_path / "one.jsonl", tmp_path / "ray.jsonl"
+    assert repl_prove(fake, checkpoint, one, "--limit", "4") == 0
+    starts = len(fake.pids())
+    argv = ["--limit", "4", "--workers", "2", "--ray-address", "local"]
+    assert repl_prove(fake, checkpoint, two, *argv) == 0
+    assert len(fake.pids()) == starts + 2
+    assert {r["full_name"]: r["status"] for r in rows(two)} == {
+        r["full_name"]: r["status"] for r in rows(one)
+    }
+    assert all(dead(pid) for pid in fake.pids())  # no REPL outlives the run
+
+
 def test_bad_repl_inputs_are_one_line(
     fake: FakeLean, checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
