@@ -94,14 +94,15 @@ def test_three_crashes_are_env_error_and_the_next_theorem_gets_a_fresh_process(
 ) -> None:
     env = make_env(fake)
     try:
-        crashes = ["fake_overflow", "fake_crash", "fake_overflow"]
+        crashes = ["fake_overflow", "fake_crash", "fake_crash 2"]  # distinct: the search
+        # runs each distinct candidate once
         crashed = search(env, theorems[0], {0: crashes})
         starts = len(fake.pids())
         after = search(env, theorems[1])
     finally:
         env.shutdown()
     assert crashed.status == "env_error", crashed
-    assert "crashed 3 times" in crashed.error and "Stack overflow" in crashed.error
+    assert "crashed 3 times" in crashed.error and "fake crash" in crashed.error
     assert after.status == "proved"
     assert len(fake.pids()) == starts + 1  # the next theorem started on a new process
     assert all(dead(pid) for pid in fake.pids())
@@ -168,6 +169,19 @@ def test_a_proof_refuted_by_the_whole_check_is_failed_with_the_reason(
         env.shutdown()
     assert result.status == "failed" and result.proof == () and result.proof_source is None
     assert "whole proof fails its check" in result.error and "does not check" in result.error
+
+
+def test_a_crash_in_the_whole_proof_check_is_env_error_not_a_failed_proof(
+    fake: FakeLean, theorems: list[Any]
+) -> None:
+    """Lean dying while it checks a proof says nothing about the proof: env_error."""
+    env = make_env(fake)
+    try:
+        result = search(env, theorems[0], {0: ["fake_check_crash"]})
+    finally:
+        env.shutdown()
+    assert result.status == "env_error" and result.proof == ()
+    assert "died in the whole-proof check" in result.error
 
 
 @pytest.mark.parametrize("errors", ["0", "1"])

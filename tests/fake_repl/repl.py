@@ -14,7 +14,8 @@ to the next traced ``state_before``, the last one completes the proof; anything 
 error. A statement followed by `` sorry`` gives one ``sorries`` entry; a statement followed
 by indented tactics is checked whole.
 
-Faults, as tactics: ``fake_crash`` (exit 1 with a message on stderr), ``fake_overflow``
+Faults, as tactics: ``fake_crash`` (exit 1 with a message on stderr; ``fake_crash 2`` and
+other suffixes too, so that a search's distinct candidates can crash twice), ``fake_overflow``
 (``Stack overflow detected. Aborting.`` then SIGABRT, as Lean dies of a deep recursion),
 ``fake_hang`` (never answers), ``fake_orphan`` (kills its ``lake`` and never answers),
 ``fake_two_goals`` (two goals, ``case left`` and ``case right`` of the state),
@@ -22,10 +23,10 @@ Faults, as tactics: ``fake_crash`` (exit 1 with a message on stderr), ``fake_ove
 client's back; answered as an unknown tactic), ``sorry``/``admit`` (``Incomplete: contains
 sorry``), ``fake_bad_elab`` (the REPL's ``invalid_tactic`` trap: no goals, an error
 message, ``Incomplete: contains sorry``) and ``fake_unsound`` (reported ``Completed`` step
-by step, rejected by the whole-proof check, as repl#44). A statement holding a ``sorry`` of
-its own gives two sorries. A header not
-in ``headers`` gives a plain ``env`` whose statements then fail (upstream's behaviour), or
-an error when ``FAKE_REPL_HEADER_ERRORS=1``. ``FAKE_REPL_LOG`` names a file where each
+by step, rejected by the whole-proof check, as repl#44) and ``fake_check_crash`` (reported
+``Completed`` step by step; the whole-proof check crashes the process). A statement
+holding a ``sorry`` of its own gives two sorries. A header not in ``headers`` gives a
+plain ``env`` whose statements then fail (upstream's behaviour), or an error when ``FAKE_REPL_HEADER_ERRORS=1``. ``FAKE_REPL_LOG`` names a file where each
 process appends ``start PID`` and one line per request, each ending in ``[PID]``.
 """
 
@@ -165,6 +166,9 @@ class Repl:
             if statement + "\n" in cmd:  # after options, universes, opens
                 body = key(cmd[cmd.index(statement + "\n") + len(statement) :])
                 log(f"check {statement}")
+                if "fake_check_crash" in body.split():
+                    print("INTERNAL PANIC: crash in the whole check", file=sys.stderr, flush=True)
+                    sys.exit(1)
                 if "sorry" in body.split() or "admit" in body.split():
                     return {"messages": [message("warning", "declaration uses `sorry`")],
                             "env": new_env}  # fmt: skip
@@ -180,7 +184,7 @@ class Repl:
         if number not in self.states:
             return {"message": "Unknown proof state."}
         theorem, state = self.states[number]  # type: ignore[index]
-        if tactic == "fake_crash":
+        if tactic.startswith("fake_crash"):  # fake_crash, fake_crash 2, ...
             print("INTERNAL PANIC: fake crash", file=sys.stderr, flush=True)
             sys.exit(1)
         if tactic == "fake_overflow":
@@ -204,7 +208,7 @@ class Repl:
             number = self.new_state(theorem, "\n\n".join(goals))
             status = "Incomplete: open goals remain"
             return {"proofStatus": status, "proofState": number, "goals": goals}
-        if tactic == "fake_unsound":
+        if tactic in ("fake_unsound", "fake_check_crash"):
             number = self.new_state(theorem, NO_GOALS)
             return {"proofStatus": "Completed", "proofState": number, "goals": []}
         after = theorem.step(state, tactic)

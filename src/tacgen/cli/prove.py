@@ -12,6 +12,7 @@ from tacgen.cli import CommandParser, int_at_least, setup_torch
 from tacgen.cli.common import add_decoding_arguments, add_repl_arguments, options_from
 from tacgen.core.errors import UsageError
 from tacgen.generator.options import BACKENDS
+from tacgen.prover.candidates import SCORES
 from tacgen.prover.environments import ENVIRONMENTS
 
 logger = logging.getLogger("tacgen.prove")
@@ -69,9 +70,39 @@ def _parser() -> argparse.ArgumentParser:
         help="write each proof found (with --env repl) as DIR/NAME.lean, checkable with "
         "`lake env lean`",
     )  # fmt: skip
+    _add_candidate_arguments(p)
     add_repl_arguments(p)
     add_decoding_arguments(p)
     return p
+
+
+def _add_candidate_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--library", metavar="FILE|auto",
+        help="a tactic library tried on every state beside the model's candidates, each "
+        "scored by the model (teacher forcing, the beams' score) and merged by score: a file "
+        "(one tactic per line, or a JSON list), or auto (the training split's 64 most "
+        "frequent tactics, from the checkpoint's provenance or --library-from)",
+    )  # fmt: skip
+    p.add_argument(
+        "--library-from", metavar="SPLIT",
+        help="with --library auto: the training split file to take the frequent tactics from",
+    )  # fmt: skip
+    p.add_argument(
+        "--num-beams", type=int_at_least(1),
+        help="beams (or samples) asked of the model per node (default: --num-sampled-tactics); "
+        "with --library, the merged list is cut to --num-sampled-tactics",
+    )  # fmt: skip
+    p.add_argument(
+        "--score", choices=SCORES, default="sum",
+        help="edge score: sum (the tactic's log-probability, ReProver's) or mean-token (per "
+        "token, BFS-Prover's length normalisation); a node's priority sums its path's scores",
+    )  # fmt: skip
+    p.add_argument(
+        "--trace", action="store_true",
+        help="record each theorem's search tree (nodes, and edges with tactic, score, origin, "
+        "outcome and seconds) in OUT.trace.jsonl beside --out, for tacgen report",
+    )  # fmt: skip
 
 
 def prove(name: str, argv: list[str]) -> int:
@@ -86,9 +117,9 @@ def prove(name: str, argv: list[str]) -> int:
         return 0
     _check(args)
     from tacgen.prover.environments import make_environment, settings_from
-    from tacgen.prover.results import ResultsWriter
+    from tacgen.prover.report import trace_path
+    from tacgen.prover.results import ResultsWriter, TraceWriter
     from tacgen.prover.runner import Progress
-    from tacgen.prover.search import SearchConfig
 
     theorems = _theorems(args)
     keys = {t.key for t in theorems}
@@ -105,21 +136,21 @@ def prove(name: str, argv: list[str]) -> int:
     todo = [t for t in theorems if t.key not in done]
     if previous:
         logger.info("%s: %d of %d theorems already done", args.out, len(done), len(theorems))
-    config = SearchConfig(
-        args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
-        options_from(args),
-    )  # fmt: skip
+    config = _search_config(args)
     settings = settings_from(args.env, args)
     make_environment(args.env, settings)  # fails now, in one line, if it cannot work
     if todo:  # else nothing to load: the summary below is all there is
         generator = None if args.ray_address else _generator(args)
         writer = ResultsWriter(args.out, args.env)
+        traces = TraceWriter(trace_path(args.out)) if args.trace else None
         progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
         try:
-            _run(args, settings, todo, config, writer, progress, generator)
+            _run(args, settings, todo, config, writer, progress, generator, traces)
         finally:
             progress.close()
             writer.close()
+            if traces is not None:
+                traces.close()
     rows = [r for r in read_results(args.out) if _key(r) in keys]
     if args.export_proofs is not None:
         from tacgen.prover.results import export_proofs
@@ -128,6 +159,24 @@ def prove(name: str, argv: list[str]) -> int:
         logger.info("%s: %d proofs written", args.export_proofs, written)
     print(summarize(rows).line())
     return 0
+
+
+def _search_config(args: argparse.Namespace) -> Any:
+    """The search's budget and candidate sources, from the arguments."""
+    from tacgen.prover.search import SearchConfig
+
+    library: tuple[str, ...] = ()
+    if args.library is not None:
+        from tacgen.prover.library import load_library
+
+        library = load_library(args.library, args.ckpt, args.library_from)
+        logger.info("tactic library: %d tactics (%s)", len(library), args.library)
+    elif args.library_from is not None:
+        raise UsageError("--library-from goes with --library auto")
+    return SearchConfig(
+        args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
+        options_from(args), library, args.num_beams, args.score,
+    )  # fmt: skip
 
 
 def _theorems(args: argparse.Namespace) -> list[Any]:
@@ -207,6 +256,7 @@ def _run(
     writer: Any,
     progress: Any,
     generator: Any,
+    traces: Any,
 ) -> None:
     from tacgen.prover.environments import make_environment
     from tacgen.prover.runner import prove_theorems, prove_with_ray
@@ -223,10 +273,11 @@ def _run(
             args.workers,
             args.ray_address,
             progress,
+            traces,
         )
         return
 
     def make_env() -> Any:
         return make_environment(args.env, settings)
 
-    prove_theorems(todo, make_env, generator, config, writer, args.workers, progress)
+    prove_theorems(todo, make_env, generator, config, writer, args.workers, progress, traces)

@@ -2,7 +2,8 @@
 
 Checkpoints store a record of their training data (``checkpoint["tacgen_provenance"]``):
 the split folder, each split file's SHA-256 and theorem count, the formatting options, the
-predictions file's hash, tacgen's version, and one 64-bit hash per training theorem
+predictions file's hash, tacgen's version, the training split's most frequent tactics
+(``frequent_tactics``), and one 64-bit hash per training theorem
 (file path and full name), so that evaluating on theorems it was trained on is detected.
 """
 
@@ -63,6 +64,28 @@ def record(
         **extra,
         "train_theorems": sorted({theorem_hash(f, n) for f, n in train_theorems}),
     }
+
+
+FREQUENT_TACTICS = 64
+"""How many of the training split's most frequent tactics a checkpoint records (the tactic
+library of ``tacgen prove --library auto``)."""
+
+
+def frequent_tactics(tactics: Iterable[str], k: int = FREQUENT_TACTICS) -> list[str]:
+    """The ``k`` most frequent tactics, most frequent first (ties: first seen first).
+
+    Args:
+        tactics: formatted tactics (premise marks are removed here).
+
+    Returns:
+        Distinct tactics, without marks.
+    """
+    from collections import Counter
+
+    from tacgen.data.formatting import remove_marks
+
+    counts = Counter(remove_marks(t) for t in tactics)
+    return [tactic for tactic, _ in counts.most_common(k) if tactic.strip()]
 
 
 def theorem_hash(file_path: str, full_name: str) -> int:

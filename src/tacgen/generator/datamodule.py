@@ -116,7 +116,7 @@ class GeneratorDataModule(L.LightningDataModule):
 
     def provenance(self) -> dict[str, Any]:
         """What a checkpoint records of its training data (see :mod:`tacgen.data.provenance`)."""
-        from tacgen.data.provenance import file_sha256, record
+        from tacgen.data.provenance import file_sha256, frequent_tactics, record
 
         h = self.hparams
         files = {split: dataset.data_path for split, dataset in self.datasets.items()}
@@ -128,6 +128,9 @@ class GeneratorDataModule(L.LightningDataModule):
             "preds_sha256": file_sha256(resolve_data_path(preds), *cache) if preds else None,
         }
         keys = self.theorem_keys("train") if "train" in self.datasets else []
+        if "train" in self.datasets:  # the tactic library of tacgen prove --library auto
+            tactics = self.datasets["train"].examples.tactics
+            extra["frequent_tactics"] = frequent_tactics(tactics[i] for i in range(len(tactics)))
         return record(self.data_path, files, keys, extra, *cache)
 
     def theorem_keys(self, split: str) -> list[tuple[str, str]]:

@@ -296,7 +296,12 @@ class ReplEnvironment(Environment):
             env = self.process.header_env(theorem.header, self.settings.command_timeout)
             command = self.li.Command(cmd=body, env=env)
             response = self.process.run(command, self.settings.command_timeout)
-        except (ReplLost, TacgenError) as error:
+        except ReplLost as error:
+            self._lost()
+            if not error.timed_out:  # Lean crashed: that says nothing about the proof
+                raise EnvironmentCrash(f"the REPL died in the whole-proof check: {error}") from None
+            return ProofRefuted(f"the whole proof did not check in time: {error}")
+        except TacgenError as error:
             self._lost()
             return ProofRefuted(f"the whole-proof check did not run: {error}")
         reason = whole_proof_problem(self.li, response)
