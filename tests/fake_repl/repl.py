@@ -26,8 +26,9 @@ message, ``Incomplete: contains sorry``) and ``fake_unsound`` (reported ``Comple
 by step, rejected by the whole-proof check, as repl#44) and ``fake_check_crash`` (reported
 ``Completed`` step by step; the whole-proof check crashes the process). A statement
 holding a ``sorry`` of its own gives two sorries. A header not in ``headers`` gives a
-plain ``env`` whose statements then fail (upstream's behaviour), or an error when ``FAKE_REPL_HEADER_ERRORS=1``. ``FAKE_REPL_LOG`` names a file where each
-process appends ``start PID`` and one line per request, each ending in ``[PID]``.
+plain ``env`` whose statements then fail (upstream's behaviour), or an error when
+``FAKE_REPL_HEADER_ERRORS=1``. ``FAKE_REPL_LOG`` names a file where each process appends
+``start PID`` and one line per request, each ending in ``[PID]``.
 """
 
 from __future__ import annotations
