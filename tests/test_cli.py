@@ -572,3 +572,16 @@ def test_evaluating_on_trained_theorems_warns_or_refuses(
     assert "were in the training data" in capsys.readouterr().err
     assert main([*prove, "--strict-provenance"]) == 2
     one_error_line(capsys.readouterr().err, "were in the training data")
+
+
+def test_fit_records_the_training_splits_frequent_tactics(fit_run: FitRun) -> None:
+    """The tactic library of ``prove --library auto``: recorded at fit, read from the
+    checkpoint, equal to what the training split's traced tactics give."""
+    from tacgen.nn.checkpoint import read_provenance
+    from tacgen.prover.library import load_library, split_library
+
+    record = read_provenance(fit_run.ckpt)
+    assert record is not None
+    expected = list(split_library(str(TINY / "train.json")))
+    assert record["frequent_tactics"] == expected and expected
+    assert load_library("auto", str(fit_run.ckpt), None) == tuple(expected)
