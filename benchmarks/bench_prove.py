@@ -15,6 +15,12 @@ Proves every theorem of ``--data`` under the replay environment, in one process,
 Prints Pass@1 (replay) = proved / attempted for each run, theorems per minute, and where
 the time goes (seconds in the generator and in the environment, summed over theorems).
 Replay accepts only the traced tactics, so these are lower bounds of Pass@1 in Lean.
+
+``--library-variants`` runs, at the same budget (``--num-sampled-tactics`` tactics tried per
+expanded node), the model beside its tactic library (the ``--train`` split's 64 most
+frequent tactics, scored by the model): model alone, model + library, and the variants of
+issue 18 (per-token scores, half the budget to beams, the library alone but scored by the
+model) instead of the batch and worker variants.
 """
 
 from __future__ import annotations
@@ -50,13 +56,13 @@ class FrequencyGenerator(TacticGenerator):
         return [self.ranked[:num_samples] for _ in queries]
 
 
-def run(name, theorems, generator, args, expansion_batch=1, workers=1) -> None:
+def run(name, theorems, generator, args, expansion_batch=1, workers=1, **search) -> None:
     from tacgen.prover.environments import make_environment
     from tacgen.prover.results import ResultsWriter, read_results, summarize
     from tacgen.prover.runner import prove_theorems
     from tacgen.prover.search import SearchConfig
 
-    config = SearchConfig(args.num_sampled_tactics, args.timeout, None, expansion_batch)
+    config = SearchConfig(args.num_sampled_tactics, args.timeout, None, expansion_batch, **search)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.jsonl"
         writer = ResultsWriter(out, "replay")
@@ -89,6 +95,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--skip-variants", action="store_true", help="only batch 1, 1 worker")
+    parser.add_argument(
+        "--library-variants", action="store_true", help="model vs model + tactic library"
+    )
     args = parser.parse_args()
 
     import torch
@@ -110,10 +119,28 @@ def main() -> None:
     baseline = FrequencyGenerator([s.tactic for t in train for s in t.traced])
     run("most frequent tactics (baseline)", theorems, baseline, args)
     run(f"{args.backend}, batch 1, 1 worker", theorems, generator, args)
-    if not args.skip_variants:
+    if args.library_variants:
+        library_variants(theorems, generator, train, args)
+    elif not args.skip_variants:
         run(f"{args.backend}, batch 8, 1 worker", theorems, generator, args, expansion_batch=8)
         run(f"{args.backend}, batch 1, 2 workers", theorems, generator, args, workers=2)
     print(json.dumps({"note": "replay accepts traced tactics only: lower bounds"}))
+
+
+def library_variants(theorems, generator, train, args) -> None:
+    """Model + tactic library, and its variants, at the same per-node budget."""
+    from tacgen.data.provenance import frequent_tactics
+
+    library = tuple(frequent_tactics(s.tactic for t in train for s in t.traced))
+    n = args.num_sampled_tactics
+    run("model + library (sum)", theorems, generator, args, library=library)
+    run("model + library (mean-token)", theorems, generator, args, library=library,
+        score="mean-token")  # fmt: skip
+    run("model, mean-token", theorems, generator, args, score="mean-token")
+    run(f"{n // 2} beams + library", theorems, generator, args, library=library,
+        num_beams=max(1, n // 2))  # fmt: skip
+    run("library scored by the model, 1 beam", theorems, generator, args, library=library,
+        num_beams=1)  # fmt: skip
 
 
 if __name__ == "__main__":
