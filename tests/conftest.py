@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import torch
 
 # Tiny models on a shared 2-core machine run many times faster on one thread.
 torch.set_num_threads(1)
+
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -28,6 +31,21 @@ def _isolated_cache(
 ) -> None:
     """Every test gets its own split cache, never the user's."""
     monkeypatch.setenv("TACGEN_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
+def _no_log_handler_on_a_closed_stream() -> None:
+    """Libraries that give a logger a ``StreamHandler()`` at import (transformers'
+    continuous batching does) bind the ``sys.stderr`` of that moment. Imported first inside
+    a test that captures output, that stream is closed after the test, and every later
+    record prints "--- Logging error ---" and a traceback into another test's stderr, which
+    the one-line error checks then see. Such handlers are pointed at the current stream."""
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    for logger in loggers:
+        for handler in logger.handlers:
+            stream = getattr(handler, "stream", None)
+            if type(handler) is logging.StreamHandler and getattr(stream, "closed", False):
+                handler.stream = sys.stderr  # not setStream: it flushes the closed one
 
 
 @pytest.fixture(scope="session")
