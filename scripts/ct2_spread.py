@@ -26,8 +26,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from model_fixtures import PAIRS, train_checkpoint
-from tacgen.generator.inference import InferenceGenerator, load_generator
+from model_fixtures import PAIRS, ct2_teacher_forced, teacher_forced_log_prob, train_checkpoint
+from tacgen.generator.inference import load_generator
 from tacgen.nn.tokenizer import ByteTokenizer
 
 STATES = [state for state, _ in PAIRS]
@@ -44,19 +44,7 @@ SETTINGS = (
 def teacher_forced(model: torch.nn.Module, state: str, tactic: str) -> float:
     """Sum of the log-probabilities of ``tactic`` + eos given ``state`` under torch."""
     ids, mask = TOKENIZER.batch_encode([state], 2300)
-    labels = torch.tensor([TOKENIZER.encode(tactic)])  # (1, len) with eos
-    with torch.no_grad():
-        logits = model(input_ids=ids, attention_mask=mask, labels=labels).logits
-    return float(logits.float().log_softmax(-1).gather(-1, labels.unsqueeze(-1)).sum())
-
-
-def ct2_teacher_forced(generator: InferenceGenerator, state: str, tactic: str) -> float:
-    """The same under the CTranslate2 model itself (its own kernels and quantisation)."""
-    backend = generator.backend
-    source = backend.tokens(state, 2300)  # type: ignore[attr-defined]
-    target = backend.tokens(tactic, None)  # type: ignore[attr-defined]
-    (result,) = backend.translator.score_batch([source], [target], max_input_length=0)  # type: ignore[attr-defined]
-    return float(sum(result.log_probs))
+    return teacher_forced_log_prob(model, ids, mask, TOKENIZER.encode(tactic))
 
 
 def measure(ckpt: Path) -> dict[str, dict[str, object]]:

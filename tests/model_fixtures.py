@@ -183,3 +183,13 @@ def assert_same_candidates(
     for ranked in (ours, theirs):
         scores = [score for _, score in ranked]
         assert scores == sorted(scores, reverse=True)
+
+
+def ct2_teacher_forced(generator: Any, state: str, tactic: str) -> float:
+    """Log-prob of ``tactic`` + eos given ``state`` under a ct2-backed generator's own model
+    (its own kernels and quantisation), through CTranslate2's ``score_batch``."""
+    backend = generator.backend
+    source = backend.tokens(state, 2300)
+    target = backend.tokens(tactic, None)
+    (result,) = backend.translator.score_batch([source], [target], max_input_length=0)
+    return float(sum(result.log_probs))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from model_fixtures import PAIRS
+from model_fixtures import PAIRS, ct2_teacher_forced
 from tacgen.core.errors import TacgenError
 from tacgen.core.records import Query
 from tacgen.generator.ct2 import byt5_vocabulary, cached_ct2_dir, check_compute_type
@@ -191,15 +191,6 @@ INT8_GAP_PER_TOKEN = 0.4
 """Bound on |int8 score - float score| per scored token (measured: 0.175 at most)."""
 INT8_SAFE_MARGIN = 1.0
 """Torch's top-1 leads by this many nats: int8 must agree (flips measured at 0.28-0.41)."""
-
-
-def ct2_teacher_forced(generator: InferenceGenerator, state: str, tactic: str) -> float:
-    """Log-prob of ``tactic`` + eos under the CTranslate2 model itself (its own kernels)."""
-    backend = generator.backend
-    source = backend.tokens(state, 2300)  # type: ignore[attr-defined]
-    target = backend.tokens(tactic, None)  # type: ignore[attr-defined]
-    (result,) = backend.translator.score_batch([source], [target], max_input_length=0)  # type: ignore[attr-defined]
-    return float(sum(result.log_probs))
 
 
 def test_int8_stays_close(checkpoint: Path, generators: dict[str, InferenceGenerator]) -> None:
