@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import torch
 
 from tacgen.core.errors import ConfigError
-from tacgen.generator.decoding import decode_candidates, score_tactics
+from tacgen.generator.decoding import decode_candidates
 from tacgen.generator.options import Candidates, GenerationOptions
+from tacgen.generator.scoring import score_tactics
 from tacgen.nn.tokenizer import ByteTokenizer
 
 if TYPE_CHECKING:
