@@ -141,6 +141,9 @@ def library_variants(theorems, generator, train, args) -> None:
         num_beams=max(1, n // 2))  # fmt: skip
     run("library scored by the model, 1 beam", theorems, generator, args, library=library,
         num_beams=1)  # fmt: skip
+    for slots in (n // 4, n // 2):
+        run(f"model + library, {slots} slots kept", theorems, generator, args,
+            library=library, library_slots=slots)  # fmt: skip
 
 
 if __name__ == "__main__":

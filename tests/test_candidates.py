@@ -51,6 +51,18 @@ def test_merge_keeps_each_tactics_best_score_in_order_and_cuts() -> None:
     assert [c.tactic for c in merge_candidates([ties], 2)] == ["a", "b"]  # stable
 
 
+def test_reserved_slots_keep_an_origins_best_whatever_the_others_score() -> None:
+    beams = [Candidate(f"b{i}", -float(i), "beam") for i in range(5)]
+    library = [Candidate("l1", -10.0, "library"), Candidate("l2", -20.0, "library")]
+    assert [c.tactic for c in merge_candidates([beams, library], 3)] == ["b0", "b1", "b2"]
+    kept = merge_candidates([beams, library], 3, {"library": 1})
+    assert [c.tactic for c in kept] == ["b0", "b1", "l1"]  # still in score order
+    both = merge_candidates([beams, library], 3, {"library": 5})
+    assert [c.tactic for c in both] == ["b0", "l1", "l2"]  # the library's two, then score
+    with pytest.raises(TacgenError, match="library_slots"):
+        SearchConfig(num_sampled_tactics=4, library_slots=5)
+
+
 def test_mean_token_score_divides_by_bytes_and_eos() -> None:
     assert edge_score("simp", -5.0, "sum") == -5.0
     assert edge_score("simp", -5.0, "mean-token") == pytest.approx(-1.0)  # 4 bytes + eos

@@ -94,6 +94,11 @@ def _add_candidate_arguments(p: argparse.ArgumentParser) -> None:
         "with --library, the merged list is cut to --num-sampled-tactics",
     )  # fmt: skip
     p.add_argument(
+        "--library-slots", type=int_at_least(0), default=0,
+        help="slots of --num-sampled-tactics kept for the library's best tactics whatever the "
+        "beams score (default 0: the merged list is cut by score alone)",
+    )  # fmt: skip
+    p.add_argument(
         "--score", choices=SCORES, default="sum",
         help="edge score: sum (the tactic's log-probability, ReProver's) or mean-token (per "
         "token, BFS-Prover's length normalisation); a node's priority sums its path's scores",
@@ -175,7 +180,8 @@ def _search_config(args: argparse.Namespace) -> Any:
         raise UsageError("--library-from goes with --library auto")
     return SearchConfig(
         args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
-        options_from(args), library, args.num_beams, args.score,
+        options_from(args), library=library, num_beams=args.num_beams,
+        library_slots=args.library_slots, score=args.score,
     )  # fmt: skip
 
 

@@ -13,7 +13,7 @@ A new source is a new :class:`CandidateSource` subclass plus one line in :data:`
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -107,12 +107,16 @@ SOURCES: dict[str, type[CandidateSource]] = {"model": ModelSource, "library": Li
 """Every kind of candidate source, by name."""
 
 
-def merge_candidates(lists: Sequence[Sequence[Candidate]], limit: int) -> list[Candidate]:
+def merge_candidates(
+    lists: Sequence[Sequence[Candidate]], limit: int, reserved: Mapping[str, int] | None = None
+) -> list[Candidate]:
     """One ranked list from several sources' candidates for one state.
 
     Args:
         lists: each source's candidates.
         limit: the most candidates kept.
+        reserved: at least this many slots for the best candidates of an origin
+            (``{"library": 16}``), when it has them; the rest of ``limit`` goes by score.
 
     Returns:
         Distinct tactics, each with its best score (and that candidate's origin), best
@@ -124,4 +128,13 @@ def merge_candidates(lists: Sequence[Sequence[Candidate]], limit: int) -> list[C
             kept = best.get(candidate.tactic)
             if kept is None or candidate.score > kept.score:
                 best[candidate.tactic] = candidate
-    return sorted(best.values(), key=lambda c: -c.score)[:limit]
+    ranked = sorted(best.values(), key=lambda c: -c.score)
+    if not reserved:
+        return ranked[:limit]
+    chosen: set[str] = set()
+    for origin, slots in reserved.items():
+        mine = [c.tactic for c in ranked if c.origin == origin and c.tactic not in chosen]
+        chosen.update(mine[: min(slots, limit - len(chosen))])
+    rest = [c.tactic for c in ranked if c.tactic not in chosen]
+    chosen.update(rest[: limit - len(chosen)])
+    return [c for c in ranked if c.tactic in chosen]

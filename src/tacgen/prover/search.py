@@ -85,6 +85,9 @@ class SearchConfig:
     num_beams: int | None = None
     """Beams (or samples) asked of the model per node; ``num_sampled_tactics`` when None.
     With a library, the merged list is cut to ``num_sampled_tactics``."""
+    library_slots: int = 0
+    """Slots of ``num_sampled_tactics`` kept for the library's best candidates whatever the
+    model's beams score (0: the merged list is cut by score alone)."""
     score: ScoreKind = "sum"
     """Edge score: ``sum`` (log-probability) or ``mean-token`` (per token); a node's
     priority is the sum of its path's edge scores."""
@@ -93,6 +96,8 @@ class SearchConfig:
         check_num_samples(self.num_sampled_tactics)
         if self.num_beams is not None:
             check_num_samples(self.num_beams)
+        if not 0 <= self.library_slots <= self.num_sampled_tactics:
+            raise TacgenError("library_slots must be in [0, num_sampled_tactics]")
         if self.score not in SCORES:
             raise TacgenError(f"score must be one of {SCORES}, got {self.score!r}")
         if self.timeout <= 0 or self.expansion_batch < 1:
@@ -213,8 +218,9 @@ class _Search:
         started = time.monotonic()
         try:
             proposed = [s.propose(self.generator, queries, self.config.score) for s in self.sources]
-            limit = self.config.num_sampled_tactics
-            return [merge_candidates(lists, limit) for lists in zip(*proposed)]
+            limit, slots = self.config.num_sampled_tactics, self.config.library_slots
+            reserved = {"library": slots} if slots else None
+            return [merge_candidates(lists, limit, reserved) for lists in zip(*proposed)]
         except Exception as error:
             raise GeneratorError(
                 f"the generator failed on {theorem.full_name}: {type(error).__name__}: {error}"
