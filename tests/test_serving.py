@@ -108,11 +108,14 @@ def test_invalid_json_and_errors_do_not_crash_the_server(server: str) -> None:
 def test_a_state_without_utf8_form_is_a_422_not_a_500(server: str) -> None:
     """JSON may spell a lone surrogate ("\\ud800"); the byte-level model cannot read it, and
     an answer that quoted it could not be written as UTF-8."""
-    raw = b'{"name": "m", "input": "\\ud800"}'
-    status, answer = request(server + "/generate", raw=raw)
-    assert status == 422 and "Unicode" in answer["detail"], answer
-    status, answer = request(server + "/v1/generate", raw=b'[{"state": "x \\udfff"}]')
-    assert status == 422 and "Unicode" in answer["detail"], answer
+    for path, raw in (
+        ("/generate", b'{"name": "m", "input": "\\ud800"}'),
+        ("/v1/generate", b'[{"state": "x \\udfff"}]'),
+        ("/v1/generate", b'[{"state": "x", "prefix": "\\ud800"}]'),
+        ("/v1/score", b'[{"state": "x", "tactics": ["simp \\udfff"]}]'),
+    ):
+        status, answer = request(server + path, raw=raw)
+        assert status == 422 and "unicode" in json.dumps(answer).lower(), answer
     status, answer = request(server + "/generate", raw=b'{"input": "\\ud800"}')  # no name
     assert status == 422 and "name" in json.dumps(answer["detail"]), answer
 

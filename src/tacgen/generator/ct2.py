@@ -298,6 +298,8 @@ class CT2Backend(Backend):
         if options.mode == "beam":
             return {**common, "beam_size": num_samples, "length_penalty": self.length_penalty}
         banned = non_byte_tokens(len(self.vocabulary))
+        if options.top_k == 1:  # CTranslate2 takes it for greedy search: one hypothesis,
+            common["num_hypotheses"] = 1  # what every sample would be (merged in torch)
         return {
             **common,
             "beam_size": 1,
