@@ -181,3 +181,11 @@ def test_backends_agree_on_many_edge_inputs(
     assert backends["torch"].score(state, tactics) == pytest.approx(
         backends["ct2"].score(state, tactics), abs=ATOL
     )
+
+
+def test_blank_tactics_are_never_candidates() -> None:
+    """CTranslate2 answers an input it cannot read with one empty hypothesis scored 0.0: a
+    probability-1 empty tactic. No backend's ranking keeps a blank tactic."""
+    from tacgen.generator.decoding import rank_candidates
+
+    assert rank_candidates(["", " \n", "simp", "simp"], [0.0, -0.1, -2.0, -1.0]) == [("simp", -1.0)]
