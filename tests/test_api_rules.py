@@ -128,7 +128,7 @@ def test_values_at_the_bounds_are_accepted(client: TestClient) -> None:
         (["--seed", "-5"], "seed must be in [0, 2147483648)"),
         (["--temperature", "nan"], "temperature must be in [0.01, 100]"),
         (["--top-p", "0"], "top_p must be in (0, 1]"),
-        (["--num-samples", "0"], "num_samples must be in [1, 512]"),
+        (["--num-samples", "0"], "--num-samples must be in [1, 512], got 0"),
     ],
 )
 def test_the_cli_refuses_by_the_same_rule(

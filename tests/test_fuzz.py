@@ -57,7 +57,7 @@ def run_schemathesis(
 
 
 def test_fuzzer_finds_nothing(fuzzed_server: str, tmp_path: Path) -> None:
-    result = run_schemathesis(fuzzed_server, 8, "fuzzing", tmp_path)
+    result = run_schemathesis(fuzzed_server, 5, "fuzzing", tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert " 0 generated" not in result.stdout
 

@@ -75,7 +75,7 @@ def generate(name: str, argv: list[str]) -> int:
     args = _generate_parser().parse_args(argv)
     if (args.state is None) == (args.input is None):
         raise UsageError("give exactly one of --state TEXT or --input FILE.jsonl")
-    check_num_samples(args.num_samples)
+    check_num_samples(args.num_samples, "--num-samples")
     options = options_from(args)
     queries = [Query(args.state)] if args.state is not None else read_queries(args.input)
     from tacgen.generator.interface import generate_by_length

@@ -63,7 +63,7 @@ def serve(name: str, argv: list[str]) -> int:
     On SIGTERM the server stops accepting connections and lets requests in flight finish.
     """
     args = _parser().parse_args(argv)
-    check_num_samples(args.num_samples)
+    check_num_samples(args.num_samples, "--num-samples")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be in [1, 65535], got {args.port}")
     if args.max_wait_ms < 0:

@@ -74,6 +74,10 @@ class Bounds:
         """Refuses a value of another type (a bool, a string, ``2.0`` for an int) or out of
         range (NaN and infinities included).
 
+        Args:
+            name: the option, for the message.
+            value: its value.
+
         Raises:
             UsageError: naming the option and its range.
         """
@@ -173,16 +177,17 @@ DEFAULT_OPTIONS = GenerationOptions()
 """Beam search, no prefix, no filters."""
 
 
-def check_num_samples(num_samples: int) -> None:
+def check_num_samples(num_samples: int, name: str = "num_samples") -> None:
     """Refuses a candidate count outside ``[1, MAX_NUM_SAMPLES]``.
 
     Args:
         num_samples: candidates asked for per query.
+        name: what the message calls it (the command line says ``--num-samples``).
 
     Raises:
         UsageError: for a non-int, or outside the bound.
     """
-    BOUNDS["num_samples"].check("num_samples", num_samples)
+    BOUNDS["num_samples"].check(name, num_samples)
 
 
 def prefix_fits(prefix: str, max_output_length: int) -> bool:
