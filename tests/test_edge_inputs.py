@@ -173,10 +173,19 @@ def test_nothing_to_answer_is_the_same_refusal(
 def test_backends_agree_on_many_edge_inputs(
     backends: dict[str, InferenceGenerator], state: str, prefix: str
 ) -> None:
+    """Many examples: every shared score agrees, and without a prefix the best candidate.
+    The whole lists may not: the two beam searches stop by different rules, and CTranslate2's
+    fourth beam was seen to be worse than torch's ('trivil' -7.01 for 'trivial' -6.79);
+    with a prefix even its best (see the xfail test below)."""
     options = GenerationOptions(prefix=prefix)
     ours = backends["torch"].generate(state, "", "", (0, 0), 4, options)
     theirs = backends["ct2"].generate(state, "", "", (0, 0), 4, options)
-    assert_same_candidates(ours, theirs, atol=ATOL)
+    check_candidates(ours, prefix)
+    check_candidates(theirs, prefix)
+    if not prefix:
+        assert_same_candidates(ours[:1], theirs[:1], atol=ATOL)
+    shared = dict(ours).keys() & dict(theirs).keys()
+    assert all(abs(dict(ours)[t] - dict(theirs)[t]) <= ATOL for t in shared)
     tactics = [t for t, _ in ours[:2]] + [prefix]
     assert backends["torch"].score(state, tactics) == pytest.approx(
         backends["ct2"].score(state, tactics), abs=ATOL
@@ -189,3 +198,18 @@ def test_blank_tactics_are_never_candidates() -> None:
     from tacgen.generator.decoding import rank_candidates
 
     assert rank_candidates(["", " \n", "simp", "simp"], [0.0, -0.1, -2.0, -1.0]) == [("simp", -1.0)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, open: with a decoder prefix, CTranslate2's beam search can miss the best "
+    "candidate that torch finds (here the prefix alone then eos, -26.80; found for other "
+    "states, and its teacher-forced score agrees to 1e-6)",
+)
+def test_prefix_beam_search_finds_the_same_best_candidate(
+    backends: dict[str, InferenceGenerator],
+) -> None:
+    options = GenerationOptions(prefix="孀")
+    ours = backends["torch"].generate(" ", "", "", (0, 0), 4, options)
+    theirs = backends["ct2"].generate(" ", "", "", (0, 0), 4, options)
+    assert_same_candidates(ours, theirs, atol=ATOL)
