@@ -19,7 +19,7 @@ from tacgen.cli.common import (
 from tacgen.core.errors import UsageError
 from tacgen.core.records import Query, as_position
 from tacgen.data.jsonl import read_json_lines
-from tacgen.generator.options import MAX_NUM_SAMPLES, QUANTIZATIONS, Candidates
+from tacgen.generator.options import MAX_NUM_SAMPLES, QUANTIZATIONS, Candidates, check_num_samples
 
 
 def _generate_parser() -> argparse.ArgumentParser:
@@ -75,8 +75,7 @@ def generate(name: str, argv: list[str]) -> int:
     args = _generate_parser().parse_args(argv)
     if (args.state is None) == (args.input is None):
         raise UsageError("give exactly one of --state TEXT or --input FILE.jsonl")
-    if not 1 <= args.num_samples <= MAX_NUM_SAMPLES:
-        raise UsageError(f"--num-samples must be in [1, {MAX_NUM_SAMPLES}], got {args.num_samples}")
+    check_num_samples(args.num_samples, "--num-samples")
     options = options_from(args)
     queries = [Query(args.state)] if args.state is not None else read_queries(args.input)
     from tacgen.generator.interface import generate_by_length

@@ -9,7 +9,7 @@ import socket
 from tacgen.cli import CommandParser, int_at_least
 from tacgen.cli.common import add_model_arguments, load_from_args
 from tacgen.core.errors import UsageError
-from tacgen.generator.options import MAX_NUM_SAMPLES
+from tacgen.generator.options import check_num_samples
 
 logger = logging.getLogger("tacgen.serve")
 
@@ -63,8 +63,7 @@ def serve(name: str, argv: list[str]) -> int:
     On SIGTERM the server stops accepting connections and lets requests in flight finish.
     """
     args = _parser().parse_args(argv)
-    if not 1 <= args.num_samples <= MAX_NUM_SAMPLES:
-        raise UsageError(f"--num-samples must be in [1, {MAX_NUM_SAMPLES}], got {args.num_samples}")
+    check_num_samples(args.num_samples, "--num-samples")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port must be in [1, 65535], got {args.port}")
     if args.max_wait_ms < 0:

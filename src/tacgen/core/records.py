@@ -143,13 +143,21 @@ class Query:
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise RecordError(f"{name} must be a string, got {type(value).__name__}")
-        _check_encodable(self.state, "state")
+        check_encodable(self.state, "state")
         object.__setattr__(self, "position", as_position(self.position, "position"))
 
 
-def _check_encodable(text: str, name: str) -> None:
+def check_encodable(text: str, name: str) -> None:
     """Refuses text that has no UTF-8 form (a lone surrogate, e.g. from JSON ``"\\ud800"``):
-    the byte-level model cannot read it."""
+    the byte-level model cannot read it.
+
+    Args:
+        text: a state, prefix or tactic.
+        name: what it is, for the message.
+
+    Raises:
+        RecordError: naming the first character without a UTF-8 form.
+    """
     if text.isascii():
         return
     try:

@@ -29,7 +29,13 @@ from tacgen.data.formatting import remove_marks
 from tacgen.data.provenance import file_sha256
 from tacgen.generator.backends import Backend
 from tacgen.generator.decoding import non_byte_tokens, rank_candidates
-from tacgen.generator.options import COMPUTE_TYPES, QUANTIZATIONS, Candidates, GenerationOptions
+from tacgen.generator.options import (
+    COMPUTE_TYPES,
+    QUANTIZATIONS,
+    Candidates,
+    GenerationOptions,
+    prefix_fits,
+)
 from tacgen.nn.checkpoint import export_pretrained
 from tacgen.nn.tokenizer import ByteTokenizer
 
@@ -37,6 +43,9 @@ SETTINGS_FILE = "tacgen_settings.json"
 """tacgen's generation settings beside a converted model (Lean Copilot ignores it)."""
 
 _MODEL_FILES = ("model.bin", "config.json", "shared_vocabulary.json")
+
+_FLOAT32_TINY = 1.0e-37
+"""Positive in float32: the least ``top_p`` handed to CTranslate2."""
 
 
 def is_ct2_dir(path: Path) -> bool:
@@ -255,9 +264,9 @@ class CT2Backend(Backend):
         if not inputs:
             return []
         sources = [self.tokens(text, self.max_input_length) for text in inputs]
+        if not prefix_fits(options.prefix, self.max_output_length):
+            return [[] for _ in inputs]  # no tactic within the budget starts with it
         prefix = self.tokens(options.prefix, None) if options.prefix else []
-        if len(prefix) >= self.max_output_length:
-            raise UsageError(f"the tactic prefix has {len(prefix)} bytes, over the output budget")
         results = self._translator(options).translate_batch(
             sources,
             target_prefix=[prefix] * len(sources) if prefix else None,
@@ -289,13 +298,17 @@ class CT2Backend(Backend):
         if options.mode == "beam":
             return {**common, "beam_size": num_samples, "length_penalty": self.length_penalty}
         banned = non_byte_tokens(len(self.vocabulary))
+        if options.top_k == 1:  # CTranslate2 takes it for greedy search: one hypothesis,
+            common["num_hypotheses"] = 1  # what every sample would be (merged in torch)
         return {
             **common,
             "beam_size": 1,
             "suppress_sequences": [[self.vocabulary[i]] for i in banned],
             "length_penalty": 0.0,  # CTranslate2's default 1 would average the log-probs
-            "sampling_topk": options.top_k,
-            "sampling_topp": options.top_p,
+            # CTranslate2 refuses a top_k over the vocabulary (torch takes it as no limit),
+            # and a top_p that float32 rounds to 0 (both keep the best token alone).
+            "sampling_topk": options.top_k if options.top_k < len(self.vocabulary) else 0,
+            "sampling_topp": max(options.top_p, _FLOAT32_TINY),
             "sampling_temperature": options.temperature,
         }
 

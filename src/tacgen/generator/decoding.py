@@ -24,7 +24,7 @@ import torch
 
 from tacgen.core.errors import UsageError
 from tacgen.data.formatting import remove_marks
-from tacgen.generator.options import Candidates
+from tacgen.generator.options import Candidates, prefix_fits
 from tacgen.nn.module import eval_mode
 from tacgen.nn.tokenizer import ByteTokenizer
 
@@ -172,8 +172,9 @@ def generated_tokens(row: Sequence[int], eos_token_id: int) -> list[int]:
 def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates:
     """Deduplicates candidates, keeping each text's best score, and sorts best first.
 
-    Candidates with a score of ``-inf`` (unfilled beams) are dropped. Ties keep the
-    order of first appearance.
+    Candidates with a score of ``-inf`` (unfilled beams) are dropped, and so are blank
+    ones (an empty or whitespace tactic is no suggestion). Ties keep the order of first
+    appearance.
 
     Args:
         texts: candidate texts.
@@ -184,7 +185,7 @@ def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates
     """
     best: dict[str, float] = {}
     for text, score in zip(texts, scores, strict=True):
-        if score == float("-inf"):
+        if score == float("-inf") or not text.strip():
             continue
         if text not in best or score > best[text]:
             best[text] = score
@@ -348,14 +349,12 @@ def decode_candidates(
         options: mode, sampling parameters and tactic prefix; plain beam search when None.
 
     Returns:
-        For each input, distinct tactics with their scores, best first.
+        For each input, distinct tactics with their scores, best first; none when the
+        prefix leaves no room within ``max_output_length`` (:func:`prefix_fits`).
     """
+    if options is not None and not prefix_fits(options.prefix, max_output_length):
+        return [[] for _ in range(input_ids.shape[0])]  # no tactic within budget has it
     prefix_ids = tokenizer.encode(options.prefix)[:-1] if options and options.prefix else []
-    if len(prefix_ids) >= max_output_length:
-        raise UsageError(
-            f"the tactic prefix has {len(prefix_ids)} bytes; max_output_length is "
-            f"{max_output_length}"
-        )
     with eval_mode(model), torch.inference_mode():
         if options is None or (options.mode == "beam" and not prefix_ids):
             sequences, scores = beam_search(

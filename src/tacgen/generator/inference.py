@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tacgen.core.errors import UsageError
-from tacgen.core.records import Query
+from tacgen.core.records import Query, check_encodable
 from tacgen.generator.backends import Backend, TorchBackend
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
@@ -81,6 +81,7 @@ class InferenceGenerator(TacticGenerator):
         options = options or DEFAULT_OPTIONS
         if not queries:
             return []
+        check_states(queries)
         ranked = self.backend.decode(self.inputs.build(queries), num_samples, options)
         return [filter_candidates(c, q, options) for c, q in zip(ranked, queries)]
 
@@ -93,7 +94,28 @@ class InferenceGenerator(TacticGenerator):
             raise UsageError(f"{len(queries)} queries but {len(tactics)} lists of tactics")
         if not queries:
             return []
+        check_states(queries)
+        for texts in tactics:
+            for tactic in texts:
+                if not isinstance(tactic, str):
+                    raise UsageError(f"tactics must be strings, got {type(tactic).__name__}")
+                check_encodable(tactic, "tactic")
         return self.backend.score(self.inputs.build(queries), [list(t) for t in tactics])
+
+
+def check_states(queries: Sequence[Query]) -> None:
+    """Refuses a query whose state is empty, on every backend: there is nothing to suggest a
+    tactic for (CTranslate2 would answer one empty tactic of probability 1, torch noise).
+
+    Args:
+        queries: the queries of one call.
+
+    Raises:
+        UsageError: naming the first empty state.
+    """
+    for i, query in enumerate(queries):
+        if not query.state:
+            raise UsageError(f"the state of query {i} is empty: give a proof state")
 
 
 def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:

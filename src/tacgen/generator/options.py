@@ -11,14 +11,15 @@ the plain log-probability that best-first proof search needs).
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import Any, Literal
 
 from tacgen.core.errors import UsageError
-from tacgen.core.records import Query
+from tacgen.core.records import Query, check_encodable
 
 Candidates = list[tuple[str, float]]
 """Tactics with their scores (log-probabilities), best first."""
@@ -40,6 +41,74 @@ MAX_NUM_SAMPLES = 512
 proportion (ReProver's prover asks for 64, Lean Copilot for 32)."""
 
 Mode = Literal["beam", "sample"]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The type and range of a numeric option: the one rule that :class:`GenerationOptions`,
+    the command line (through it) and the server's schema (:meth:`schema`) enforce."""
+
+    kind: type[int] | type[float]
+    """``int`` (no bool, no float) or ``float`` (an int is accepted; finite only)."""
+    low: float
+    """The least value (excluded when ``low_open``)."""
+    high: float | None = None
+    """The greatest value (excluded when ``high_open``); None for no bound."""
+    low_open: bool = False
+    high_open: bool = False
+
+    def describe(self) -> str:
+        """The range as an interval, e.g. ``(0, 1]`` or ``[0, inf)``."""
+        number = (lambda v: str(int(v))) if self.kind is int else (lambda v: f"{v:g}")
+        high = "inf)" if self.high is None else number(self.high) + ")]"[not self.high_open]
+        return "(["[not self.low_open] + number(self.low) + ", " + high
+
+    def contains(self, value: float) -> bool:
+        """Whether a number of the right type is in the range."""
+        above = value > self.low if self.low_open else value >= self.low
+        if self.high is None:
+            return above
+        return above and (value < self.high if self.high_open else value <= self.high)
+
+    def check(self, name: str, value: Any) -> None:
+        """Refuses a value of another type (a bool, a string, ``2.0`` for an int) or out of
+        range (NaN and infinities included).
+
+        Args:
+            name: the option, for the message.
+            value: its value.
+
+        Raises:
+            UsageError: naming the option and its range.
+        """
+        integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+        real = integral or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+        if not (integral if self.kind is int else real):
+            noun = "an int" if self.kind is int else "a number"
+            raise UsageError(f"{name} must be {noun}, got {type(value).__name__} {value!r}")
+        if not (integral or math.isfinite(value)) or not self.contains(value):
+            raise UsageError(f"{name} must be in {self.describe()}, got {value}")
+
+    def schema(self) -> dict[str, float]:
+        """The range as pydantic ``Field`` keywords (``ge``/``gt``, ``le``/``lt``)."""
+        out = {"gt" if self.low_open else "ge": self.low}
+        if self.high is not None:
+            out["lt" if self.high_open else "le"] = self.high
+        return out
+
+
+MAX_SEED = 2**31
+"""Seeds are below this: what both backends accept (CTranslate2's takes no negative)."""
+
+BOUNDS: dict[str, Bounds] = {
+    "num_samples": Bounds(int, 1, MAX_NUM_SAMPLES),
+    "temperature": Bounds(float, 0.01, 100.0),
+    "top_k": Bounds(int, 0),
+    "top_p": Bounds(float, 0.0, 1.0, low_open=True),
+    "seed": Bounds(int, 0, MAX_SEED, high_open=True),
+}
+"""The range of every numeric option (the temperature's keeps ``logits / temperature``
+finite in float16 and float32 alike)."""
 
 
 @dataclass(frozen=True)
@@ -69,17 +138,22 @@ class GenerationOptions:
     def __post_init__(self) -> None:
         if self.mode not in ("beam", "sample"):
             raise UsageError(f"mode must be 'beam' or 'sample', got {self.mode!r}")
-        if not self.temperature > 0 or self.top_k < 0 or not 0 < self.top_p <= 1:
-            raise UsageError(
-                "need temperature > 0, top_k >= 0 and 0 < top_p <= 1, got "
-                f"{self.temperature}, {self.top_k}, {self.top_p}"
-            )
+        for name in ("temperature", "top_k", "top_p", "seed"):
+            value = getattr(self, name)
+            if value is not None or name != "seed":
+                BOUNDS[name].check(name, value)
         if not isinstance(self.prefix, str):
             raise UsageError(f"prefix must be a string, got {type(self.prefix).__name__}")
+        check_encodable(self.prefix, "prefix")
+        if not isinstance(self.exclude_theorem_name, bool):
+            kind = type(self.exclude_theorem_name).__name__
+            raise UsageError(f"exclude_theorem_name must be a bool, got {kind}")
         if isinstance(self.banned_tactics, str):  # would ban each of its characters
             raise UsageError("banned_tactics must be a collection of tactics, got one string")
-        if not isinstance(self.banned_tactics, frozenset):
-            object.__setattr__(self, "banned_tactics", frozenset(self.banned_tactics))
+        banned = frozenset(self.banned_tactics)
+        if not all(isinstance(tactic, str) for tactic in banned):
+            raise UsageError("banned_tactics must hold strings")
+        object.__setattr__(self, "banned_tactics", banned)
 
     @classmethod
     def from_attributes(cls, source: object) -> GenerationOptions:
@@ -103,19 +177,32 @@ DEFAULT_OPTIONS = GenerationOptions()
 """Beam search, no prefix, no filters."""
 
 
-def check_num_samples(num_samples: int) -> None:
+def check_num_samples(num_samples: int, name: str = "num_samples") -> None:
     """Refuses a candidate count outside ``[1, MAX_NUM_SAMPLES]``.
 
     Args:
         num_samples: candidates asked for per query.
+        name: what the message calls it (the command line says ``--num-samples``).
 
     Raises:
         UsageError: for a non-int, or outside the bound.
     """
-    if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool):
-        raise UsageError(f"num_samples must be an int, got {type(num_samples).__name__}")
-    if not 1 <= num_samples <= MAX_NUM_SAMPLES:
-        raise UsageError(f"num_samples must be in [1, {MAX_NUM_SAMPLES}], got {num_samples}")
+    BOUNDS["num_samples"].check(name, num_samples)
+
+
+def prefix_fits(prefix: str, max_output_length: int) -> bool:
+    """Whether a tactic may start with ``prefix``: it leaves room for one more token (eos)
+    within ``max_output_length`` tokens. When it does not, no tactic does, and every backend
+    answers no candidates.
+
+    Args:
+        prefix: the tactic prefix (one token per UTF-8 byte).
+        max_output_length: the most tokens per tactic, eos included.
+
+    Returns:
+        True when the prefix has fewer bytes than ``max_output_length``.
+    """
+    return len(prefix.encode("utf-8")) < max_output_length
 
 
 def _mentions(tactic: str, name: str) -> bool:

@@ -6,7 +6,10 @@ Endpoints:
   (``ExternalGenerator`` / ``ExternalEncoder``). ``score`` is a probability.
 * ``POST /v1/generate``: a JSON list of queries, answered by a list (one per query) of
   ``{"tactic", "log_prob"}`` lists, best first; what :class:`RemoteGenerator` speaks.
+* ``POST /v1/score``: teacher-forced scores of given tactics, by the same definition.
 * ``GET /health``: the model, backend, device and batching settings.
+
+Every status a request may get is in the OpenAPI document (:mod:`tacgen.serving.errors`).
 
 One model is served; Lean Copilot's ``name`` may be anything. Concurrent requests share
 decoding batches (:class:`~tacgen.serving.batcher.DynamicBatcher`).
@@ -15,24 +18,24 @@ decoding batches (:class:`~tacgen.serving.batcher.DynamicBatcher`).
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tacgen.core.errors import TacgenError, one_line
 from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.inference import InferenceGenerator
 from tacgen.generator.options import GenerationOptions
 from tacgen.serving.batcher import DynamicBatcher
+from tacgen.serving.errors import BAD_BODY, INTERNAL, INVALID, NO_RETRIEVER, add_error_handlers
 from tacgen.serving.schemas import (
     CopilotEncodeRequest,
     CopilotEncodeResponse,
     CopilotGenerateRequest,
     CopilotGenerateResponse,
     CopilotOutput,
+    Health,
     ScoredTactic,
     ScoreQuery,
     TacticQuery,
@@ -72,9 +75,10 @@ def create_app(
         await batcher.stop()
 
     app = FastAPI(title="tacgen", lifespan=lifespan)
-    _add_error_handlers(app)
+    add_error_handlers(app)
+    posted = {**BAD_BODY, **INVALID, **INTERNAL}
 
-    @app.post("/generate", response_model=CopilotGenerateResponse)
+    @app.post("/generate", response_model=CopilotGenerateResponse, responses=posted)
     async def generate(request: CopilotGenerateRequest) -> CopilotGenerateResponse:
         options = GenerationOptions(prefix=request.prefix or "")
         query = Query(format_state(request.input))
@@ -82,7 +86,7 @@ def create_app(
         outputs = [CopilotOutput(output=t, score=math.exp(s)) for t, s in ranked]
         return CopilotGenerateResponse(outputs=outputs)
 
-    @app.post("/encode", response_model=CopilotEncodeResponse)
+    @app.post("/encode", response_model=CopilotEncodeResponse, responses=posted | NO_RETRIEVER)
     async def encode(request: CopilotEncodeRequest) -> CopilotEncodeResponse:
         retriever = generator.retriever
         if retriever is None or not hasattr(retriever, "encode_states"):
@@ -91,14 +95,14 @@ def create_app(
         embedding = (await batcher.run(retriever.encode_states, [format_state(request.input)]))[0]
         return CopilotEncodeResponse(outputs=embedding.tolist())
 
-    @app.post("/v1/generate", response_model=list[list[ScoredTactic]])
+    @app.post("/v1/generate", response_model=list[list[ScoredTactic]], responses=posted)
     async def generate_v1(
         queries: list[TacticQuery] = Body(..., min_length=1, max_length=MAX_QUERIES),  # noqa: B008
     ) -> list[list[ScoredTactic]]:
         results = await _submit_each(batcher, queries)
         return [[ScoredTactic(tactic=t, log_prob=s) for t, s in ranked] for ranked in results]
 
-    @app.post("/v1/score", response_model=list[list[float]])
+    @app.post("/v1/score", response_model=list[list[float]], responses=posted)
     async def score_v1(
         queries: list[ScoreQuery] = Body(..., min_length=1, max_length=MAX_QUERIES),  # noqa: B008
     ) -> list[list[float]]:
@@ -107,18 +111,18 @@ def create_app(
         records = [q.query() for q in queries]
         return await batcher.run(generator.score_queries, records, [q.tactics for q in queries])
 
-    @app.get("/health")
-    async def health() -> dict[str, Any]:
-        return {
-            "status": "ok",
-            "model": model_name,
-            "backend": generator.backend.name,
-            "device": generator.backend.device,
-            "retriever": generator.retriever is not None,
-            "max_batch_size": max_batch_size,
-            "max_wait_ms": max_wait_ms,
-            "batches": batcher.batches,
-        }
+    @app.get("/health", response_model=Health, responses=INTERNAL)
+    async def health() -> Health:
+        return Health(
+            status="ok",
+            model=model_name,
+            backend=generator.backend.name,
+            device=generator.backend.device,
+            retriever=generator.retriever is not None,
+            max_batch_size=max_batch_size,
+            max_wait_ms=max_wait_ms,
+            batches=batcher.batches,
+        )
 
     return app
 
@@ -126,31 +130,8 @@ def create_app(
 async def _submit_each(batcher: DynamicBatcher, queries: list[TacticQuery]) -> list[Any]:
     """The queries of one request, each with its own options, batched with everything else."""
     jobs = [batcher.submit([q.query()], q.num_samples, q.options()) for q in queries]
-    return [ranked for (ranked,) in await asyncio.gather(*jobs)]
-
-
-def _add_error_handlers(app: Any) -> None:
-    """Bad input is a 422 with a short ``detail``; anything else a 500 naming the error."""
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-
-    class SafeJSON(JSONResponse):
-        # ASCII escapes: a lone surrogate sent as "\ud800" cannot be written as UTF-8.
-        def render(self, content: Any) -> bytes:
-            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
-
-    @app.exception_handler(TacgenError)
-    async def input_error(request: Any, error: TacgenError) -> Any:
-        return SafeJSON(status_code=422, content={"detail": one_line(error)})
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Any, error: RequestValidationError) -> Any:
-        # FastAPI's own answer echoes each bad input: megabytes for an oversized state.
-        fields = ("type", "loc", "msg")
-        detail = [{k: e[k] for k in fields if k in e} for e in error.errors()]
-        return SafeJSON(status_code=422, content={"detail": detail})
-
-    @app.exception_handler(Exception)
-    async def internal_error(request: Any, error: Exception) -> Any:
-        detail = f"{type(error).__name__}: {error}"
-        return SafeJSON(status_code=500, content={"detail": detail})
+    results = await asyncio.gather(*jobs, return_exceptions=True)  # every failure retrieved
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [ranked for (ranked,) in results]  # type: ignore[misc]

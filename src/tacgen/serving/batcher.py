@@ -3,7 +3,8 @@
 Requests wait at most ``max_wait_ms`` for company, up to ``max_batch_size`` queries; a
 batch decodes in one worker thread while the next one gathers, so a busy server decodes
 full batches back to back. Queries share a batch only when they ask for the same number
-of candidates with the same options (one ``generate_queries`` call serves them all).
+of candidates with the same options (one ``generate_queries`` call serves them all). A
+batch that fails is decoded again query by query: one bad query fails its own request only.
 """
 
 from __future__ import annotations
@@ -123,31 +124,38 @@ class DynamicBatcher:
         return batch
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             batch = await self._gather()
             groups: dict[tuple[int, GenerationOptions], list[_Pending]] = {}
             for pending in batch:  # queries decode together when they ask for the same
                 groups.setdefault(pending.key, []).append(pending)
             for (num_samples, options), group in groups.items():
-                items = [p for p in group if not p.future.done()]  # a client may have gone
-                if not items:
-                    continue
-                queries = [p.query for p in items]
-                self.batches += 1
-                try:
-                    results = await loop.run_in_executor(
-                        self._executor,
-                        self.generator.generate_queries,
-                        queries,
-                        num_samples,
-                        options,
-                    )
-                except Exception as error:  # the request's error, not the server's
-                    for p in items:
-                        if not p.future.done():
-                            p.future.set_exception(error)
-                    continue
-                for p, result in zip(items, results):
-                    if not p.future.done():
-                        p.future.set_result(result)
+                await self._decode(group, num_samples, options)
+
+    async def _decode(
+        self, group: list[_Pending], num_samples: int, options: GenerationOptions
+    ) -> None:
+        """Answers each query of a group; when the group fails, its queries are decoded one
+        by one, so that a query that fails fails alone, not the queries it was batched with."""
+        items = [p for p in group if not p.future.done()]  # a client may have gone
+        if not items:
+            return
+        self.batches += 1
+        try:
+            results = await asyncio.get_running_loop().run_in_executor(
+                self._executor,
+                self.generator.generate_queries,
+                [p.query for p in items],
+                num_samples,
+                options,
+            )
+        except Exception as error:  # the request's error, not the server's
+            if len(items) > 1:
+                for item in items:
+                    await self._decode([item], num_samples, options)
+            elif not items[0].future.done():
+                items[0].future.set_exception(error)
+            return
+        for p, result in zip(items, results):
+            if not p.future.done():
+                p.future.set_result(result)
