@@ -291,6 +291,76 @@ class Corpus:
             bits.view(np.bool_), self._file_lo, self._file_hi, self.premise_file, f, cut
         )
 
+    def module_file(self, module: str) -> str:
+        """The corpus file of a Lean module (``Mathlib.Data.Nat.Basic``).
+
+        Args:
+            module: a module name, as ``import`` names it.
+
+        Returns:
+            Its corpus path (``Mathlib/Data/Nat/Basic.lean``, or one below
+            ``.lake/packages/<pkg>/``; see :meth:`resolve_path`).
+
+        Raises:
+            UnknownFileError: when the corpus has no such file (or several).
+        """
+        try:
+            return self.resolve_path(module.replace(".", "/") + ".lean")
+        except UnknownFileError as error:
+            raise UnknownFileError(f"imported module {module!r}: {error}") from None
+
+    def accessible_by_imports(self, modules: Sequence[str]) -> AccessibleSet:
+        """The premises of a file outside the corpus that imports ``modules``.
+
+        Every premise of the modules' files and of the files they import, transitively;
+        ``Init`` counts as imported when the corpus has it (Lean 4 imports it implicitly).
+
+        Args:
+            modules: the module names of the file's ``import`` lines (at least one).
+
+        Returns:
+            The accessible set (no own-file prefix: the file is not in the corpus).
+
+        Raises:
+            UnknownFileError: when an imported module is not a corpus file.
+        """
+        if not modules:
+            raise UnknownFileError("no imported modules to take accessible premises from")
+        files = [self._file_index[self.module_file(m)] for m in modules]
+        init = self._find("Init.lean")
+        if init is not None:
+            files.append(init)
+        mask = np.zeros(len(self.files), dtype=np.bool_)  # (files,)
+        for f in files:
+            mask |= np.unpackbits(self._closure[f], count=len(self.files), bitorder="little").view(
+                np.bool_
+            )
+            mask[f] = True
+        own = files[0]
+        lo = int(self._file_lo[own])
+        return AccessibleSet(mask, self._file_lo, self._file_hi, self.premise_file, own, lo)
+
+    def accessible_to(self, path: str, pos: Position, imports: Sequence[str] = ()) -> AccessibleSet:
+        """The premises a theorem may use: :meth:`accessible` when ``path`` is a corpus file,
+        else :meth:`accessible_by_imports` of its header's ``imports`` (a REPL statement).
+
+        Args:
+            path: the theorem's file.
+            pos: its start (line, column).
+            imports: the modules its header imports (used only when ``path`` is not in the
+                corpus).
+
+        Returns:
+            The accessible set.
+
+        Raises:
+            UnknownFileError: when ``path`` is not in the corpus and there are no imports,
+                or an import is not in it.
+        """
+        if imports and self._find(path) is None and path not in self._alias_table():
+            return self.accessible_by_imports(imports)
+        return self.accessible(path, pos)
+
     def get_accessible_premises(self, path: str, pos: Position) -> list[Premise]:
         """The accessible premises (see :meth:`accessible`), in corpus order.
 

@@ -57,6 +57,8 @@ class TacticQuery(_Strict):
     file_path: str = ""
     full_name: str = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
+    imports: list[str] = []
+    """Modules the theorem's header imports (a file outside the corpus: REPL statements)."""
     num_samples: int = Field(default=32, ge=1, le=MAX_NUM_SAMPLES)
     mode: Literal["beam", "sample"] = "beam"
     temperature: float = Field(default=1.0, gt=0)
@@ -69,7 +71,7 @@ class TacticQuery(_Strict):
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position)
+        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
 
     def options(self) -> GenerationOptions:
         """The decoding options."""
@@ -87,11 +89,13 @@ class ScoreQuery(_Strict):
     file_path: str = ""
     full_name: str = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
+    imports: list[str] = []
+    """See :attr:`TacticQuery.imports`."""
     tactics: list[str] = Field(min_length=0, max_length=MAX_SCORED_TACTICS)
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position)
+        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
 
 
 class ScoredTactic(BaseModel):
