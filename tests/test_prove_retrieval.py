@@ -242,3 +242,46 @@ def test_the_nodes_of_an_expansion_batch_are_retrieved_in_one_call(
     assert calls == [1, 3, 3]  # the root, then two batches of three nodes
     stats = generator.inputs.stats
     assert (stats.calls, stats.queries) == (3, 7) and stats.seconds > 0
+
+
+def test_header_imports_and_the_accessible_premises_of_imported_modules() -> None:
+    from tacgen.core.errors import UnknownFileError
+    from tacgen.data.corpus import Corpus
+    from tacgen.prover.environment import header_imports
+
+    header = (
+        "import Mathlib\nimport Aesop Batteries -- two\n\nset_option maxHeartbeats 0\nopen Real"
+    )
+    assert header_imports(header) == ("Mathlib", "Aesop", "Batteries")
+    assert header_imports("") == ()
+    corpus = Corpus(CORPUS)
+    closure = _closures()
+    logic = {"TacgenDemo/Logic.lean", *closure["TacgenDemo/Logic.lean"]}
+    found = corpus.accessible_by_imports(["TacgenDemo.Logic"])
+    assert {corpus.premises[i].path for i in found.indices()} == {
+        p.path for p in corpus.premises if p.path in logic
+    }
+    assert len(found) == sum(p.path in logic for p in corpus.premises)
+    # A corpus file keeps ReProver's rule, whatever the imports say.
+    theorem = corpus.accessible_to("TacgenDemo/Nat.lean", (30, 1), ["TacgenDemo"])
+    assert list(theorem.indices()) == list(
+        corpus.accessible("TacgenDemo/Nat.lean", (30, 1)).indices()
+    )
+    with pytest.raises(UnknownFileError, match=r"imported module 'Nope\.Module'"):
+        corpus.accessible_to("statements.jsonl", (1, 1), ["TacgenDemo", "Nope.Module"])
+    with pytest.raises(UnknownFileError, match=r"'statements\.jsonl' is not in corpus"):
+        corpus.accessible_to("statements.jsonl", (1, 1), [])
+
+
+def test_a_server_receives_the_imports() -> None:
+    """``--server``: the query's imports reach the server's retriever (and an older server
+    never sees the field when there are none)."""
+    from tacgen.generator.options import DEFAULT_OPTIONS
+    from tacgen.serving.remote import _query_json
+    from tacgen.serving.schemas import ScoreQuery, TacticQuery
+
+    query = Query("⊢ True", "s.jsonl", "t", (1, 1), ("TacgenDemo",))
+    body = _query_json(query, 4, DEFAULT_OPTIONS)
+    assert TacticQuery(**body).query() == query
+    assert ScoreQuery(**_query_json(query, 4, DEFAULT_OPTIONS, False), tactics=[]).query() == query
+    assert "imports" not in _query_json(Query("⊢ True"), 4, DEFAULT_OPTIONS)
