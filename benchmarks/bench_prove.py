@@ -123,7 +123,10 @@ def load(args, path, retriever: bool):
         retriever_index=args.retriever_index if retriever else None,
         retriever_exact=args.retriever_exact and retriever,
     )
-    return build_generator(spec)
+    generator = build_generator(spec)
+    if not retriever and getattr(generator, "retriever", None) is not None:
+        generator.inputs.attach(None)  # the retriever that the checkpoint's config names
+    return generator
 
 
 def main() -> None:

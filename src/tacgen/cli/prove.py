@@ -162,6 +162,7 @@ def prove(name: str, argv: list[str]) -> int:
             from tacgen.prover.generators import check_retrieval_context
 
             check_retrieval_context(generator, todo)
+            _log_retrieval(generator)
         writer = ResultsWriter(args.out, args.env)
         traces = TraceWriter(trace_path(args.out)) if args.trace else None
         progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
@@ -253,6 +254,18 @@ def _generator(args: argparse.Namespace) -> Any:
     """The generator of ``--server`` or ``--ckpt`` (and its retriever), in this process
     (its server's health was checked by _check)."""
     return load_from_args(args)
+
+
+def _log_retrieval(generator: Any) -> None:
+    """Says whether inputs get premises (a generator's checkpoint may name a retriever)."""
+    retriever = getattr(generator, "retriever", None)
+    if retriever is None:
+        return
+    search = "ANN index" if getattr(retriever, "uses_ann", False) else "exact"
+    logger.info(
+        "retrieval: %d premises per state from %s (%d premises, %s search)",
+        generator.inputs.num_retrieved, retriever.corpus.path, len(retriever.corpus), search,
+    )  # fmt: skip
 
 
 def _run(
