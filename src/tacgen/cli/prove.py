@@ -30,9 +30,10 @@ _RETRIEVAL_HELP = (
     "--expansion-batch are retrieved in one batch). Accessible: for a split's theorem, the "
     "files its file imports and its own file's premises before the theorem; for a "
     "statements file (--env repl), the modules its header imports (and Init), transitively. "
-    "A theorem whose file is not in the corpus, and whose header imports none of it, stops "
-    "the run with a one-line error before any search. With --server, the server's own "
-    "retriever (tacgen serve --retriever-ckpt) answers."
+    "A theorem whose file is not in the corpus, and whose header imports nothing or a "
+    "module the corpus lacks, stops the run with a one-line error before any search (not a "
+    "retrieval over all premises). With --server, the server's own retriever (tacgen serve "
+    "--retriever-ckpt) answers."
 )
 
 
