@@ -285,3 +285,23 @@ def test_a_server_receives_the_imports() -> None:
     assert TacticQuery(**body).query() == query
     assert ScoreQuery(**_query_json(query, 4, DEFAULT_OPTIONS, False), tactics=[]).query() == query
     assert "imports" not in _query_json(Query("⊢ True"), 4, DEFAULT_OPTIONS)
+
+
+@pytest.mark.slow  # a local Ray cluster
+def test_ray_actors_build_the_retriever(
+    prover_checkpoint: Path, retriever: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each actor builds its generator with the retriever (from the spec): a theorem
+    outside the corpus then fails at its first expansion, in one line (the driver holds no
+    generator to check it before)."""
+    pytest.importorskip("ray")
+    from test_cli import one_error_line
+
+    argv = ["--ckpt", str(prover_checkpoint), "--retriever-ckpt", str(retriever)]
+    argv += ["--ray-address", "local", "--workers", "2", "--limit", "2"]
+    out = tmp_path / "demo.jsonl"
+    assert prove("--data-path", str(TEST_SPLIT), "--env", "replay", "--out", str(out), *argv) == 0
+    assert len(out.read_text().splitlines()) == 2
+    tiny = tmp_path / "tiny.jsonl"
+    assert prove("--data-path", str(TINY_TRAIN), "--env", "replay", "--out", str(tiny), *argv) == 2
+    one_error_line(capsys.readouterr().err, "the generator failed on Tiny.", "is not in corpus")
