@@ -71,7 +71,10 @@ def run(name, theorems, generator, args, expansion_batch=1, workers=1) -> None:
     config = SearchConfig(
         args.num_sampled_tactics, args.timeout, args.max_expansions, expansion_batch
     )
-    stats = getattr(getattr(generator, "inputs", None), "stats", None)
+    inputs = getattr(generator, "inputs", None)
+    stats = getattr(inputs, "stats", None)
+    if inputs is not None:
+        inputs.forget()  # each run retrieves for its own queries, not from the last run's
     before = (stats.seconds, stats.calls, stats.queries) if stats else (0.0, 0, 0)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.jsonl"

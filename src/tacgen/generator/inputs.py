@@ -86,6 +86,10 @@ class InputBuilder:
             retriever.requires_grad_(False)
             retriever.eval()
         self.retriever = retriever
+        self.forget()
+
+    def forget(self) -> None:
+        """Drops the premises kept for recent queries (the next calls retrieve again)."""
         self._recent = {}
 
     @property
