@@ -6,14 +6,26 @@ Usage::
         --data tacgen:demo/random/test.json --train tacgen:demo/random/train.json
         [--num-sampled-tactics 64] [--timeout 60] [--backend torch|ct2]
 
+    # retrieval-augmented: a generator trained with retrieval (configs/demo-rag.yaml),
+    # searched with and without its retriever, beside one trained without (demo.yaml)
+    python benchmarks/bench_prove.py --ckpt runs/demo-rag/checkpoints/last.ckpt \\
+        --retriever-ckpt runs/retriever-demo/checkpoints/last.ckpt \\
+        --retriever-index index.safetensors [--compare-ckpt runs/demo/checkpoints/last.ckpt]
+
 Proves every theorem of ``--data`` under the replay environment, in one process, with:
 
 - the generator of ``--ckpt``, with ``--expansion-batch`` 1 and 8 and ``--workers`` 1 and 2;
 - a baseline that proposes the ``--num-sampled-tactics`` most frequent tactics of
   ``--train`` for every state (scores: log frequency).
 
+With ``--retriever-ckpt``, the generator of ``--ckpt`` is searched without and with the
+retriever (built by ``build_generator``, as ``tacgen prove --retriever-ckpt`` builds it),
+at the same budget, and ``--compare-ckpt`` (a generator trained without retrieval) beside.
+
 Prints Pass@1 (replay) = proved / attempted for each run, theorems per minute, and where
-the time goes (seconds in the generator and in the environment, summed over theorems).
+the time goes (seconds in the generator and in the environment, summed over theorems; with
+retrieval, the seconds in the retriever, which are part of the generator's, and their
+share of them).
 Replay accepts only the traced tactics, so these are lower bounds of Pass@1 in Lean.
 
 ``--library-variants`` runs, at the same budget (``--num-sampled-tactics`` tactics tried per
@@ -62,7 +74,14 @@ def run(name, theorems, generator, args, expansion_batch=1, workers=1, **search)
     from tacgen.prover.runner import prove_theorems
     from tacgen.prover.search import SearchConfig
 
-    config = SearchConfig(args.num_sampled_tactics, args.timeout, None, expansion_batch, **search)
+    config = SearchConfig(
+        args.num_sampled_tactics, args.timeout, args.max_expansions, expansion_batch, **search
+    )
+    inputs = getattr(generator, "inputs", None)
+    stats = getattr(inputs, "stats", None)
+    if inputs is not None:
+        inputs.forget()  # each run retrieves for its own queries, not from the last run's
+    before = (stats.seconds, stats.calls, stats.queries) if stats else (0.0, 0, 0)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "results.jsonl"
         writer = ResultsWriter(out, "replay")
@@ -76,11 +95,47 @@ def run(name, theorems, generator, args, expansion_batch=1, workers=1, **search)
     summary = summarize(rows)
     gen = sum(r["generator_seconds"] for r in rows)
     env = sum(r["env_seconds"] for r in rows)
-    print(
+    line = (
         f"{name:<34} {summary.counts.get('proved', 0):>3}/{summary.attempted:<3} "
         f"{summary.pass_at_1:6.3f} {len(rows) / seconds * 60:8.1f} {seconds:8.1f} "
         f"{gen:8.1f} {env:6.2f}"
     )
+    if stats is not None and stats.calls > before[1]:
+        retrieval = stats.seconds - before[0]
+        calls, queries = stats.calls - before[1], stats.queries - before[2]
+        share = retrieval / gen if gen else 0.0
+        line += f" {retrieval:7.2f} {share:7.1%}  ({calls} calls, {queries} queries)"
+    print(line)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``lscpu``'s), from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def load(args, path, retriever: bool):
+    """A generator through ``build_generator`` (``tacgen prove``'s builder)."""
+    from tacgen.prover.generators import GeneratorSpec, build_generator
+
+    spec = GeneratorSpec(
+        path=path,
+        device="cpu",
+        backend=args.backend,
+        retriever_ckpt=args.retriever_ckpt if retriever else None,
+        retriever_index=args.retriever_index if retriever else None,
+        retriever_exact=args.retriever_exact and retriever,
+    )
+    generator = build_generator(spec)
+    if not retriever and getattr(generator, "retriever", None) is not None:
+        generator.inputs.attach(None)  # the retriever that the checkpoint's config names
+    return generator
 
 
 def main() -> None:
@@ -94,15 +149,19 @@ def main() -> None:
     parser.add_argument("--num-sampled-tactics", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--max-expansions", type=int, help="expanded nodes per theorem at most")
     parser.add_argument("--skip-variants", action="store_true", help="only batch 1, 1 worker")
     parser.add_argument(
         "--library-variants", action="store_true", help="model vs model + tactic library"
     )
+    parser.add_argument("--retriever-ckpt", help="search --ckpt without and with this retriever")
+    parser.add_argument("--retriever-index", help="its embeddings (+ ANN index) from tacgen index")
+    parser.add_argument("--retriever-exact", action="store_true", help="exact search, no ANN")
+    parser.add_argument("--compare-ckpt", help="a generator trained without retrieval, beside")
     args = parser.parse_args()
 
     import torch
 
-    from tacgen.generator.inference import load_generator
     from tacgen.prover.theorems import load_theorems
 
     theorems = load_theorems(args.data, limit=args.limit)
@@ -112,18 +171,40 @@ def main() -> None:
         f"machine : {platform.platform()} | {os.cpu_count()} CPUs | torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads"
     )
+    print(f"cpu     : {cpu_model()} | load average {os.getloadavg()[0]:.2f} at start")
     print(f"theorems: {len(theorems)} of {args.data}; baseline from {len(train)} of {args.train}")
-    generator = load_generator(args.ckpt, device="cpu", backend=args.backend)
+    generator = load(args, args.ckpt, retriever=False)
     header = f"{'run':<34} {'proved':>7} {'Pass@1':>6} {'thm/min':>8} {'seconds':>8}"
-    print(header + f" {'gen s':>8} {'env s':>6}   (Pass@1 (replay))")
+    header += f" {'gen s':>8} {'env s':>6}"
+    if args.retriever_ckpt:
+        header += f" {'ret s':>7} {'ret/gen':>7}"
+    print(header + "   (Pass@1 (replay))")
     baseline = FrequencyGenerator([s.tactic for t in train for s in t.traced])
     run("most frequent tactics (baseline)", theorems, baseline, args)
-    run(f"{args.backend}, batch 1, 1 worker", theorems, generator, args)
+    if args.compare_ckpt:
+        run("trained without retrieval", theorems, load(args, args.compare_ckpt, False), args)
+    label = args.backend if not args.retriever_ckpt else f"{args.backend}, no retrieval"
+    run(f"{label}, batch 1, 1 worker", theorems, generator, args)
+    variants = [(1, 1)] if args.retriever_ckpt else []
+    if not args.skip_variants:
+        variants += [(8, 1), (1, 2)]
+    if args.retriever_ckpt:
+        generator = load(args, args.ckpt, retriever=True)
+        label = f"{args.backend}, retrieval"
     if args.library_variants:
         library_variants(theorems, generator, train, args)
-    elif not args.skip_variants:
-        run(f"{args.backend}, batch 8, 1 worker", theorems, generator, args, expansion_batch=8)
-        run(f"{args.backend}, batch 1, 2 workers", theorems, generator, args, workers=2)
+        variants = [v for v in variants if args.retriever_ckpt and v == (1, 1)]
+    for batch, workers in variants:
+        name = f"{label}, batch {batch}, {workers} worker{'s' if workers > 1 else ''}"
+        run(name, theorems, generator, args, expansion_batch=batch, workers=workers)
+    retriever = getattr(generator, "retriever", None)
+    if retriever is not None:
+        stats = retriever.search_stats
+        print(
+            f"retriever: {len(retriever.corpus)} premises, ANN {retriever.uses_ann}; exact "
+            f"fallbacks {stats.fallbacks} of {stats.queries} queries"
+        )
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     print(json.dumps({"note": "replay accepts traced tactics only: lower bounds"}))
 
 

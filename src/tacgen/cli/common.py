@@ -42,48 +42,93 @@ def add_ckpt_argument(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--ckpt", "--ckpt_path", dest="ckpt", required=True, help=help)
 
 
-def add_model_arguments(parser: argparse.ArgumentParser, ckpt_help: str) -> None:
-    """``--ckpt``, the backend and device, and the retriever flags of :func:`load_from_args`."""
-    add_ckpt_argument(parser, ckpt_help)
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, ``--compute-type`` and ``--device``: how a checkpoint is loaded."""
     parser.add_argument("--backend", choices=BACKENDS, default="torch", help="decoding backend")
     parser.add_argument(
         "--compute-type", help="ct2: int8 (CPU default), int8_float32, int8_float16 (CUDA "
         "default), bfloat16, float32",
     )  # fmt: skip
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
-    parser.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval on)")
-    parser.add_argument(
+
+
+def add_retriever_arguments(
+    parser: argparse.ArgumentParser, description: str | None = None
+) -> None:
+    """The retriever flags (the ``retriever_*`` fields of ``GeneratorSpec``).
+
+    Args:
+        parser: the command's parser.
+        description: what the command does with them (shown by ``--help``).
+    """
+    group = parser.add_argument_group("retrieval (premises put before each state)", description)
+    group.add_argument("--retriever-ckpt", help="a premise retriever checkpoint (retrieval on)")
+    group.add_argument(
         "--retriever-index", help="its embeddings file from `tacgen index` (else re-encoded)"
     )
-    parser.add_argument(
+    group.add_argument(
         "--retriever-corpus", help="the corpus.jsonl to retrieve from (default: the retriever's)"
     )
-    parser.add_argument(
+    group.add_argument(
         "--retriever-exact", action="store_true",
         help="search the embeddings exactly (float32), not through the ANN index beside them",
     )  # fmt: skip
 
 
-def load_from_args(args: argparse.Namespace) -> Any:
-    """The generator that :func:`add_model_arguments` flags name (``load_generator``)."""
-    given = args.retriever_index or args.retriever_corpus or args.retriever_exact
+def add_model_arguments(parser: argparse.ArgumentParser, ckpt_help: str) -> None:
+    """``--ckpt``, the backend and device, and the retriever flags of :func:`load_from_args`."""
+    add_ckpt_argument(parser, ckpt_help)
+    add_backend_arguments(parser)
+    add_retriever_arguments(parser)
+
+
+def spec_from_args(args: argparse.Namespace) -> Any:
+    """The ``GeneratorSpec`` that parsed model flags name: ``--server``, or ``--ckpt`` with
+    :func:`add_backend_arguments` and :func:`add_retriever_arguments`.
+
+    Raises:
+        UsageError: for retriever flags without ``--retriever-ckpt``, or with ``--server``
+            (the server's own retriever answers).
+    """
+    from tacgen.prover.generators import GeneratorSpec
+
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("retriever_ckpt", "retriever_index", "retriever_corpus", "retriever_exact")
+        if getattr(args, name, None)
+    ]
+    server = getattr(args, "server", None)
+    if server is not None:
+        if given:
+            raise UsageError(
+                f"{given[0]} goes with --ckpt; with --server the server's own retriever is "
+                "used (tacgen serve --retriever-ckpt ...)"
+            )
+        return GeneratorSpec(server=server)
     if given and not args.retriever_ckpt:
         raise UsageError(
             "--retriever-index, --retriever-corpus and --retriever-exact need --retriever-ckpt"
         )
-    from tacgen.generator.inference import load_generator
-
-    setup_torch()
-    return load_generator(
-        args.ckpt,
+    return GeneratorSpec(
+        path=args.ckpt,
         device=args.device,
         backend=args.backend,
         compute_type=args.compute_type,
         retriever_ckpt=args.retriever_ckpt,
-        retriever_corpus=args.retriever_corpus,
         retriever_index=args.retriever_index,
-        retriever_exact=args.retriever_exact or None,
+        retriever_corpus=args.retriever_corpus,
+        retriever_exact=args.retriever_exact,
     )
+
+
+def load_from_args(args: argparse.Namespace) -> Any:
+    """The generator that :func:`add_model_arguments` flags name (``build_generator``)."""
+    from tacgen.prover.generators import build_generator
+
+    spec = spec_from_args(args)
+    if spec.server is None:
+        setup_torch()
+    return build_generator(spec)
 
 
 def positive_float(text: str) -> float:

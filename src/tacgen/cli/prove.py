@@ -8,14 +8,33 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tacgen.cli import CommandParser, int_at_least, setup_torch
-from tacgen.cli.common import add_decoding_arguments, add_repl_arguments, options_from
+from tacgen.cli import CommandParser, int_at_least
+from tacgen.cli.common import (
+    add_backend_arguments,
+    add_decoding_arguments,
+    add_repl_arguments,
+    add_retriever_arguments,
+    load_from_args,
+    options_from,
+    spec_from_args,
+)
 from tacgen.core.errors import UsageError
-from tacgen.generator.options import BACKENDS
 from tacgen.prover.candidates import SCORES
 from tacgen.prover.environments import ENVIRONMENTS
 
 logger = logging.getLogger("tacgen.prove")
+
+_RETRIEVAL_HELP = (
+    "With --ckpt and --retriever-ckpt, the best accessible premises of every expanded state "
+    "are put before it (ReProver's retrieval-augmented prover; the nodes of one "
+    "--expansion-batch are retrieved in one batch). Accessible: for a split's theorem, the "
+    "files its file imports and its own file's premises before the theorem; for a "
+    "statements file (--env repl), the modules its header imports (and Init), transitively. "
+    "A theorem whose file is not in the corpus, and whose header imports nothing or a "
+    "module the corpus lacks, stops the run with a one-line error before any search (not a "
+    "retrieval over all premises). With --server, the server's own retriever (tacgen serve "
+    "--retriever-ckpt) answers."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,9 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--ckpt", "--ckpt_path", dest="ckpt", help="a generator to load")
     source.add_argument("--server", help="a tacgen serve URL to ask (http://127.0.0.1:23337)")
-    p.add_argument("--backend", choices=BACKENDS, default="torch", help="with --ckpt")
-    p.add_argument("--compute-type", help="ct2 compute type, with --backend ct2")
-    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... or auto")
+    add_backend_arguments(p)
+    add_retriever_arguments(p, _RETRIEVAL_HELP)
     p.add_argument(
         "--env", choices=tuple(ENVIRONMENTS), default="replay",
         help="replay: the traced proofs stand in for Lean (no Lean needed); leandojo: real "
@@ -146,6 +164,11 @@ def prove(name: str, argv: list[str]) -> int:
     make_environment(args.env, settings)  # fails now, in one line, if it cannot work
     if todo:  # else nothing to load: the summary below is all there is
         generator = None if args.ray_address else _generator(args)
+        if generator is not None:
+            from tacgen.prover.generators import check_retrieval_context
+
+            check_retrieval_context(generator, todo)
+            _log_retrieval(generator)
         writer = ResultsWriter(args.out, args.env)
         traces = TraceWriter(trace_path(args.out)) if args.trace else None
         progress = Progress(len(theorems), Counter(r["status"] for r in previous), enabled=True)
@@ -215,6 +238,7 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
     if args.ckpt is not None and not Path(args.ckpt).expanduser().exists():
         raise FileNotFoundError(f"generator checkpoint does not exist: {args.ckpt}")
+    spec_from_args(args)  # the retriever flags, checked before anything loads
     if args.server is not None and not args.ray_address:
         from tacgen.serving.remote import RemoteGenerator
 
@@ -233,25 +257,22 @@ def _check_same_environment(previous: list[dict[str, Any]], args: argparse.Names
         )
 
 
-def _generator_spec(args: argparse.Namespace) -> Any:
-    from tacgen.prover.generators import GeneratorSpec
-
-    if args.server is not None:
-        return GeneratorSpec(server=args.server)
-    return GeneratorSpec(
-        path=args.ckpt, device=args.device, backend=args.backend, compute_type=args.compute_type
-    )
-
-
 def _generator(args: argparse.Namespace) -> Any:
-    """The generator of ``--server`` or ``--ckpt``, in this process (its server's health
-    was checked by _check)."""
-    from tacgen.prover.generators import build_generator
+    """The generator of ``--server`` or ``--ckpt`` (and its retriever), in this process
+    (its server's health was checked by _check)."""
+    return load_from_args(args)
 
-    spec = _generator_spec(args)
-    if spec.server is None:
-        setup_torch()
-    return build_generator(spec)
+
+def _log_retrieval(generator: Any) -> None:
+    """Says whether inputs get premises (a generator's checkpoint may name a retriever)."""
+    retriever = getattr(generator, "retriever", None)
+    if retriever is None:
+        return
+    search = "ANN index" if getattr(retriever, "uses_ann", False) else "exact"
+    logger.info(
+        "retrieval: %d premises per state from %s (%d premises, %s search)",
+        generator.inputs.num_retrieved, retriever.corpus.path, len(retriever.corpus), search,
+    )  # fmt: skip
 
 
 def _run(
@@ -268,7 +289,7 @@ def _run(
     from tacgen.prover.runner import prove_theorems, prove_with_ray
 
     if args.ray_address:  # each actor loads its own generator
-        spec = _generator_spec(args)
+        spec = spec_from_args(args)
         prove_with_ray(
             todo,
             args.env,

@@ -137,6 +137,10 @@ class Query:
     """Fully qualified name of the theorem."""
     position: Position = (0, 0)
     """(line, column) where the theorem starts."""
+    imports: tuple[str, ...] = ()
+    """Lean modules the theorem's header imports (``Mathlib``, ``Mathlib.Data.Nat.Basic``),
+    for a theorem whose file is not in the retriever's corpus (a REPL statement): its
+    accessible premises are then those of these modules, transitively."""
 
     def __post_init__(self) -> None:
         for name in ("state", "file_path", "full_name"):
@@ -145,6 +149,10 @@ class Query:
                 raise RecordError(f"{name} must be a string, got {type(value).__name__}")
         check_encodable(self.state, "state")
         object.__setattr__(self, "position", as_position(self.position, "position"))
+        imports = tuple(self.imports)
+        if not all(isinstance(m, str) and m for m in imports):
+            raise RecordError(f"imports must be non-empty module names, got {self.imports!r}")
+        object.__setattr__(self, "imports", imports)
 
 
 def check_encodable(text: str, name: str) -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +29,7 @@ import numpy as np
 
 from tacgen.core.errors import UnknownFileError
 from tacgen.core.records import Position, Premise, as_position
+from tacgen.data.accessible import AccessibleSet
 from tacgen.data.corpus_file import (
     CorpusError,
     RawFile,
@@ -46,65 +46,6 @@ _LAKE_PREFIX = ".lake/packages/"
 def _key(pos: Position) -> int:
     # One sortable int per (line, column): columns stay far below 2**32.
     return (pos[0] << 32) | pos[1]
-
-
-@dataclass(frozen=True, eq=False)
-class AccessibleSet:
-    """The premises one theorem may use: whole imported files plus a prefix of its own file."""
-
-    file_mask: np.ndarray
-    """(files,) bool: files imported (transitively) by the theorem's file."""
-    file_lo: np.ndarray
-    """(files,) int64: first premise index of each file."""
-    file_hi: np.ndarray
-    """(files,) int64: one past the last premise index of each file."""
-    premise_file: np.ndarray
-    """(premises,) int32: file index of each premise."""
-    own_file: int
-    """File index of the theorem's own file."""
-    own_hi: int
-    """Premises ``[file_lo[own_file], own_hi)`` of the own file end before the theorem."""
-    _count: int = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        files = self.file_mask.shape[0]
-        if self.file_lo.shape != (files,) or self.file_hi.shape != (files,):
-            raise ValueError(f"file_lo/file_hi must have shape ({files},)")
-        if not 0 <= self.own_file < files:
-            raise ValueError(f"own_file {self.own_file} is not a file index (< {files})")
-        lo, hi = int(self.file_lo[self.own_file]), int(self.file_hi[self.own_file])
-        if not lo <= self.own_hi <= hi:
-            raise ValueError(f"own_hi {self.own_hi} outside its file's range [{lo}, {hi})")
-        whole = int((self.file_hi - self.file_lo)[self.file_mask].sum())
-        object.__setattr__(self, "_count", whole + self.own_hi - lo)
-
-    def __len__(self) -> int:
-        return self._count
-
-    def mask(self, indices: np.ndarray) -> np.ndarray:
-        """Which of the given premise indices are accessible.
-
-        Args:
-            indices: premise indices, any shape, each in ``[0, premises)``.
-
-        Returns:
-            A bool array of the same shape.
-        """
-        idx = np.asarray(indices, dtype=np.int64)
-        files = self.premise_file[idx]
-        own = (files == self.own_file) & (idx < self.own_hi)
-        return self.file_mask[files] | own
-
-    def indices(self) -> np.ndarray:
-        """All accessible premise indices, sorted ascending (int64)."""
-        files = np.flatnonzero(self.file_mask)
-        lo = np.append(self.file_lo[files], self.file_lo[self.own_file])  # (ranges,)
-        hi = np.append(self.file_hi[files], self.own_hi)  # (ranges,)
-        order = np.argsort(lo, kind="stable")
-        lo, hi = lo[order], hi[order]
-        lengths = hi - lo
-        offsets = np.cumsum(lengths) - lengths  # (ranges,) output position of each range
-        return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(lo - offsets, lengths)
 
 
 class Corpus:
@@ -290,6 +231,76 @@ class Corpus:
         return AccessibleSet(
             bits.view(np.bool_), self._file_lo, self._file_hi, self.premise_file, f, cut
         )
+
+    def module_file(self, module: str) -> str:
+        """The corpus file of a Lean module (``Mathlib.Data.Nat.Basic``).
+
+        Args:
+            module: a module name, as ``import`` names it.
+
+        Returns:
+            Its corpus path (``Mathlib/Data/Nat/Basic.lean``, or one below
+            ``.lake/packages/<pkg>/``; see :meth:`resolve_path`).
+
+        Raises:
+            UnknownFileError: when the corpus has no such file (or several).
+        """
+        try:
+            return self.resolve_path(module.replace(".", "/") + ".lean")
+        except UnknownFileError as error:
+            raise UnknownFileError(f"imported module {module!r}: {error}") from None
+
+    def accessible_by_imports(self, modules: Sequence[str]) -> AccessibleSet:
+        """The premises of a file outside the corpus that imports ``modules``.
+
+        Every premise of the modules' files and of the files they import, transitively;
+        ``Init`` counts as imported when the corpus has it (Lean 4 imports it implicitly).
+
+        Args:
+            modules: the module names of the file's ``import`` lines (at least one).
+
+        Returns:
+            The accessible set (no own-file prefix: the file is not in the corpus).
+
+        Raises:
+            UnknownFileError: when an imported module is not a corpus file.
+        """
+        if not modules:
+            raise UnknownFileError("no imported modules to take accessible premises from")
+        files = [self._file_index[self.module_file(m)] for m in modules]
+        init = self._find("Init.lean")
+        if init is not None:
+            files.append(init)
+        mask = np.zeros(len(self.files), dtype=np.bool_)  # (files,)
+        for f in files:
+            mask |= np.unpackbits(self._closure[f], count=len(self.files), bitorder="little").view(
+                np.bool_
+            )
+            mask[f] = True
+        own = files[0]
+        lo = int(self._file_lo[own])
+        return AccessibleSet(mask, self._file_lo, self._file_hi, self.premise_file, own, lo)
+
+    def accessible_to(self, path: str, pos: Position, imports: Sequence[str] = ()) -> AccessibleSet:
+        """The premises a theorem may use: :meth:`accessible` when ``path`` is a corpus file,
+        else :meth:`accessible_by_imports` of its header's ``imports`` (a REPL statement).
+
+        Args:
+            path: the theorem's file.
+            pos: its start (line, column).
+            imports: the modules its header imports (used only when ``path`` is not in the
+                corpus).
+
+        Returns:
+            The accessible set.
+
+        Raises:
+            UnknownFileError: when ``path`` is not in the corpus and there are no imports,
+                or an import is not in it.
+        """
+        if imports and self._find(path) is None and path not in self._alias_table():
+            return self.accessible_by_imports(imports)
+        return self.accessible(path, pos)
 
     def get_accessible_premises(self, path: str, pos: Position) -> list[Premise]:
         """The accessible premises (see :meth:`accessible`), in corpus order.

@@ -5,6 +5,11 @@ training inputs with the same :func:`~tacgen.data.formatting.build_model_input`,
 budget, the order of premises and the removal of marks (``keep_marks=False``) agree
 everywhere.
 
+Retrieval is one batched retriever call per :meth:`InputBuilder.build` (all its queries
+together), timed and counted in :attr:`InputBuilder.stats`. The premises of the last
+``cache_size`` queries are kept, so that scoring the same queries after generating for them
+(proof search with a tactic library) does not retrieve again.
+
 The retriever is kept outside any generator's module tree: it must not enter the
 generator's optimizer, ``state_dict`` or checkpoints, nor follow its ``train()`` calls.
 A ``torch.nn.Module`` retriever is frozen and put in eval mode when attached.
@@ -12,8 +17,9 @@ A ``torch.nn.Module`` retriever is frozen and put in eval mode when attached.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -21,6 +27,20 @@ from tacgen.core.errors import ConfigError
 from tacgen.core.records import Premise, Query
 from tacgen.data.formatting import build_model_input
 from tacgen.retrieval.interface import Retriever
+
+
+@dataclass
+class RetrievalStats:
+    """What an :class:`InputBuilder`'s retriever did: batched calls, queries, seconds."""
+
+    calls: int = 0
+    """Retriever calls (one per batch of queries retrieved)."""
+    queries: int = 0
+    """Queries retrieved for, over all calls."""
+    seconds: float = 0.0
+    """Wall-clock seconds in the retriever."""
+    cached: int = 0
+    """Queries answered from the premises kept for recent queries (not retrieved again)."""
 
 
 @dataclass
@@ -35,6 +55,13 @@ class InputBuilder:
     """Premises retrieved per query when a retriever is attached; 0 retrieves none."""
     retriever: Retriever | None = None
     """The attached retriever, if any (see :meth:`attach`)."""
+    stats: RetrievalStats = field(default_factory=RetrievalStats)
+    """Counts and times the retriever's calls."""
+    cache_size: int = 1024
+    """Recent queries whose premises are kept (0: none)."""
+    _recent: dict[tuple[Query, int], list[Premise]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.max_input_length < 1 or self.num_retrieved < 0:
@@ -59,6 +86,11 @@ class InputBuilder:
             retriever.requires_grad_(False)
             retriever.eval()
         self.retriever = retriever
+        self.forget()
+
+    def forget(self) -> None:
+        """Drops the premises kept for recent queries (the next calls retrieve again)."""
+        self._recent = {}
 
     @property
     def retrieves(self) -> bool:
@@ -91,11 +123,39 @@ class InputBuilder:
             if device is not None and first is not None and first.device != device:
                 retriever.to(device)
             retriever.eval()  # a caller may have switched it back to training mode
-        with torch.no_grad():
-            rows = retriever.retrieve_queries([queries[i] for i in located], self.num_retrieved)
-        for i, row in zip(located, rows):
-            premises[i] = [premise for premise, _ in row]
+        k = self.num_retrieved
+        for i in located:
+            found = self._recent.get((queries[i], k))
+            if found is not None:
+                premises[i] = list(found)
+                self.stats.cached += 1
+        missing = [i for i in located if (queries[i], k) not in self._recent]
+        if missing:
+            self._retrieve_into(premises, queries, missing)
         return premises
+
+    def _retrieve_into(
+        self, premises: list[list[Premise]], queries: Sequence[Query], missing: list[int]
+    ) -> None:
+        """Retrieves for ``queries[i]``, ``i`` in ``missing``, in one call (timed, kept).
+
+        Kept premises are dropped all at once when more than ``cache_size`` queries are
+        kept (a rebinding: callers on other threads at worst retrieve again)."""
+        assert self.retriever is not None
+        started = time.perf_counter()
+        with torch.no_grad():
+            rows = self.retriever.retrieve_queries(
+                [queries[i] for i in missing], self.num_retrieved
+            )
+        self.stats.calls += 1
+        self.stats.queries += len(missing)
+        self.stats.seconds += time.perf_counter() - started
+        recent = self._recent if len(self._recent) < self.cache_size else {}
+        for i, row in zip(missing, rows):
+            premises[i] = [premise for premise, _ in row]
+            if self.cache_size:
+                recent[(queries[i], self.num_retrieved)] = premises[i]
+        self._recent = recent
 
     def build(self, queries: Sequence[Query], device: torch.device | None = None) -> list[str]:
         """The model input of each query.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from tacgen.core.errors import TacgenError
-from tacgen.core.records import Position
+from tacgen.core.records import Position, Query
 
 
 class EnvironmentCrash(TacgenError):
@@ -62,6 +62,38 @@ class Theorem:
     def key(self) -> tuple[str, str]:
         """(file_path, full_name): how results files name a theorem."""
         return (self.file_path, self.full_name)
+
+    @property
+    def imports(self) -> tuple[str, ...]:
+        """The modules its header imports (none without a header)."""
+        return header_imports(self.header)
+
+    def query(self, state: str) -> Query:
+        """The generator's query for a state of this theorem: the state, and where the
+        theorem is (file, name, start, header imports), which decides the premises that
+        a retriever may return.
+
+        Args:
+            state: the formatted proof state.
+        """
+        return Query(state, self.file_path, self.full_name, self.start, self.imports)
+
+
+def header_imports(header: str) -> tuple[str, ...]:
+    """The modules that a Lean header's ``import`` lines name, in order.
+
+    Args:
+        header: Lean source before a statement (``import Mathlib\nopen Real``).
+
+    Returns:
+        The module names (``import A B`` names two).
+    """
+    modules: list[str] = []
+    for line in header.splitlines():
+        words = line.split("--", 1)[0].split()
+        if words[:1] == ["import"]:
+            modules.extend(words[1:])
+    return tuple(dict.fromkeys(modules))
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tacgen.core.errors import UsageError
+from tacgen.core.errors import UnknownFileError, UsageError
 from tacgen.generator.interface import TacticGenerator
+from tacgen.prover.environment import Theorem
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,20 @@ class GeneratorSpec:
     """``torch`` or ``ct2``."""
     compute_type: str | None = None
     """The ct2 compute type."""
+    retriever_ckpt: str | None = None
+    """A premise retriever checkpoint: retrieval on (premises put before each state)."""
+    retriever_index: str | None = None
+    """Its embeddings file from ``tacgen index`` (the corpus is encoded at load without)."""
+    retriever_corpus: str | None = None
+    """The corpus to retrieve from (the retriever's own when None)."""
+    retriever_exact: bool = False
+    """Search the embeddings exactly, not through the ANN index beside them."""
 
     def __post_init__(self) -> None:
         if (self.server is None) == (self.path is None):
             raise UsageError("give exactly one of --ckpt PATH or --server URL")
+        if self.server is not None and self.retriever_ckpt is not None:
+            raise UsageError("a retriever goes with --ckpt; a server uses its own")
 
 
 def build_generator(spec: GeneratorSpec) -> TacticGenerator:
@@ -43,7 +54,8 @@ def build_generator(spec: GeneratorSpec) -> TacticGenerator:
         spec: a server, or a checkpoint to load.
 
     Returns:
-        A ``RemoteGenerator`` or an ``InferenceGenerator``.
+        A ``RemoteGenerator`` or an ``InferenceGenerator`` (with the spec's retriever, if
+        any, attached through ``load_generator``).
     """
     if spec.server is not None:
         from tacgen.serving.remote import RemoteGenerator
@@ -53,8 +65,44 @@ def build_generator(spec: GeneratorSpec) -> TacticGenerator:
 
     assert spec.path is not None  # checked by GeneratorSpec
     return load_generator(
-        spec.path, device=spec.device, backend=spec.backend, compute_type=spec.compute_type
+        spec.path,
+        device=spec.device,
+        backend=spec.backend,
+        compute_type=spec.compute_type,
+        retriever_ckpt=spec.retriever_ckpt,
+        retriever_corpus=spec.retriever_corpus,
+        retriever_index=spec.retriever_index,
+        retriever_exact=spec.retriever_exact or None,
     )
+
+
+def check_retrieval_context(generator: TacticGenerator, theorems: list[Theorem]) -> None:
+    """Refuses, in one line, a theorem whose premises a local retriever cannot tell.
+
+    A theorem's accessible premises come from its file, or, for a file outside the corpus
+    (a REPL statement), from the modules its header imports; a theorem with neither in the
+    retriever's corpus would fail at its first expansion, so the run stops before any
+    search. Nothing is checked without a local retriever (a server checks its own).
+
+    Args:
+        generator: the built generator.
+        theorems: the theorems to search.
+
+    Raises:
+        UsageError: naming the theorem, its file and the corpus.
+    """
+    retriever = getattr(generator, "retriever", None)
+    if retriever is None:
+        return
+    corpus = retriever.corpus
+    for theorem in theorems:
+        try:
+            corpus.accessible_to(theorem.file_path, theorem.start, theorem.imports)
+        except UnknownFileError as error:
+            raise UsageError(
+                f"cannot retrieve premises for {theorem.full_name}: {error.args[0]}; give the "
+                "corpus of its repository (--retriever-corpus), or a header importing its modules"
+            ) from None
 
 
 @contextlib.contextmanager

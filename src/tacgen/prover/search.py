@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from tacgen.core.errors import TacgenError, one_line
-from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import GenerationOptions, check_num_samples
@@ -211,10 +210,7 @@ class _Search:
 
     def candidates(self, nodes: list[_Node]) -> list[list[Candidate]]:
         theorem = self.theorem
-        queries = [
-            Query(format_state(n.state.text), theorem.file_path, theorem.full_name, theorem.start)
-            for n in nodes
-        ]
+        queries = [theorem.query(format_state(n.state.text)) for n in nodes]
         started = time.monotonic()
         try:
             proposed = [s.propose(self.generator, queries, self.config.score) for s in self.sources]

@@ -90,7 +90,9 @@ class Retriever(ABC):
         ]
 
     def accessible_sets(self, queries: Sequence[Query]) -> list[AccessibleSet]:
-        """The accessible premises of each query's theorem.
+        """The accessible premises of each query's theorem: those its file may use
+        (imports, and its own file before the theorem), or, for a file outside the corpus,
+        those of the modules the query's ``imports`` name (see :meth:`Corpus.accessible_to`).
 
         Args:
             queries: the queries.
@@ -98,7 +100,7 @@ class Retriever(ABC):
         Returns:
             One :class:`AccessibleSet` per query.
         """
-        return [self.corpus.accessible(q.file_path, q.position) for q in queries]
+        return [self.corpus.accessible_to(q.file_path, q.position, q.imports) for q in queries]
 
 
 def check_k(k: int) -> None:

@@ -119,6 +119,8 @@ def _query_json(
         "full_name": query.full_name,
         "position": list(query.position),
     }
+    if query.imports:  # only when set: a server from before the field refuses it
+        where["imports"] = list(query.imports)
     if not full:  # the query alone (/v1/score)
         return where
     # Every option field, so that a new one reaches the server (TacticQuery has them all).

@@ -86,6 +86,8 @@ class TacticQuery(_Strict):
     file_path: Text = ""
     full_name: Text = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
+    imports: list[Text] = []
+    """Modules the theorem's header imports (a file outside the corpus: REPL statements)."""
     num_samples: NumSamples = 32
     mode: Literal["beam", "sample"] = DEFAULT_OPTIONS.mode
     temperature: Temperature = DEFAULT_OPTIONS.temperature
@@ -98,7 +100,7 @@ class TacticQuery(_Strict):
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position)
+        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
 
     def options(self) -> GenerationOptions:
         """The decoding options."""
@@ -116,11 +118,13 @@ class ScoreQuery(_Strict):
     file_path: Text = ""
     full_name: Text = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
+    imports: list[Text] = []
+    """See :attr:`TacticQuery.imports`."""
     tactics: list[Text] = Field(min_length=0, max_length=MAX_SCORED_TACTICS)
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position)
+        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
 
 
 class ScoredTactic(BaseModel):
