@@ -34,6 +34,7 @@ Text = Annotated[str, Strict()]
 State = Annotated[str, Strict(), Field(min_length=1, description="a non-empty proof state")]
 NonNegative = Annotated[int, Strict(), Field(ge=0), Integral]
 Flag = Annotated[bool, Strict()]
+Module = Annotated[str, Strict(), Field(min_length=1, description="a Lean module name")]
 NumSamples = Annotated[int, Strict(), _range("num_samples"), Integral]
 Temperature = Annotated[float, Strict(), _range("temperature")]
 TopK = Annotated[int, Strict(), _range("top_k"), Integral]
@@ -86,7 +87,7 @@ class TacticQuery(_Strict):
     file_path: Text = ""
     full_name: Text = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
-    imports: list[Text] = []
+    imports: list[Module] = []
     """Modules the theorem's header imports (a file outside the corpus: REPL statements)."""
     num_samples: NumSamples = 32
     mode: Literal["beam", "sample"] = DEFAULT_OPTIONS.mode
@@ -118,7 +119,7 @@ class ScoreQuery(_Strict):
     file_path: Text = ""
     full_name: Text = ""
     position: tuple[NonNegative, NonNegative] = (0, 0)
-    imports: list[Text] = []
+    imports: list[Module] = []
     """See :attr:`TacticQuery.imports`."""
     tactics: list[Text] = Field(min_length=0, max_length=MAX_SCORED_TACTICS)
 
