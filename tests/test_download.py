@@ -63,6 +63,8 @@ MD5 = hashlib.md5(GOOD).hexdigest()
 
 class _Handler(BaseHTTPRequestHandler):
     drops: ClassVar[dict[str, int]] = {}
+    requests: ClassVar[list[tuple[str, str | None, int]]] = []
+    """(path, its Range header, the bytes sent) for each GET, in order."""
 
     def log_message(self, *args: object) -> None:
         pass
@@ -88,11 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.path == "/drop.tar.gz" and self.drops.get(self.path, 0) < 1:
             self.drops[self.path] = 1
-            self.wfile.write(body[: len(body) // 2])  # then the connection drops
-            self.wfile.flush()
+            body = body[: len(body) // 2]  # then the connection drops
             self.close_connection = True
-            return
+        self.requests.append((self.path, self.headers.get("Range"), len(body)))
         self.wfile.write(body)
+        self.wfile.flush()
 
 
 @pytest.fixture(scope="module")
@@ -149,16 +151,37 @@ def test_unsafe_members_are_refused(
 
 
 def test_dropped_connection_resumes_with_range(server: str, tmp_path: Path) -> None:
+    """The second request asks for the bytes after those kept, and gets only those."""
+    _Handler.requests.clear()
     assert run(server, "/drop.tar.gz", tmp_path) == 0
     assert _Handler.drops["/drop.tar.gz"] == 1
+    half = len(GOOD) // 2
+    assert _Handler.requests == [
+        ("/drop.tar.gz", None, half),
+        ("/drop.tar.gz", f"bytes={half}-", len(GOOD) - half),
+    ]
     assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
     assert (tmp_path / FOLDER / "corpus.jsonl").is_file()
 
 
 def test_a_partial_file_from_a_killed_run_is_resumed(server: str, tmp_path: Path) -> None:
+    """The 1000 bytes a killed run left are kept: one request, for the rest of the file."""
+    _Handler.requests.clear()
     (tmp_path / f"{FOLDER}.tar.gz.partial").write_bytes(GOOD[:1000])
     assert run(server, "/good.tar.gz", tmp_path) == 0
+    assert _Handler.requests == [("/good.tar.gz", "bytes=1000-", len(GOOD) - 1000)]
     assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
+
+
+def test_a_complete_partial_file_is_not_fetched_again(server: str, tmp_path: Path) -> None:
+    """A kill after the last byte, before the check: the server answers 416, nothing is
+    fetched, and the kept file is checked and extracted."""
+    _Handler.requests.clear()
+    (tmp_path / f"{FOLDER}.tar.gz.partial").write_bytes(GOOD)
+    assert run(server, "/good.tar.gz", tmp_path) == 0
+    assert _Handler.requests == []  # the 416 answer sends no body and is not logged
+    assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
+    assert (tmp_path / FOLDER / "corpus.jsonl").is_file()
 
 
 def test_the_published_source_is_one_row() -> None:
