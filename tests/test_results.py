@@ -67,6 +67,10 @@ def test_an_empty_file_and_mixed_environments() -> None:
     assert mixed.line().startswith("Pass@1: 1/2 = 0.500 ")
 
 
+def test_rows_without_an_environment() -> None:
+    assert summarize([{"status": "proved"}]).env == ""
+
+
 def test_all_proved_is_one() -> None:
     summary = summarize([row("a", "proved"), row("b", "proved"), row("c", "proved")])
     assert (summary.attempted, summary.pass_at_1) == (3, 1.0)
@@ -75,12 +79,16 @@ def test_all_proved_is_one() -> None:
 # ---------------------------------------------------------------- reading and repairing
 
 
-def test_repair_drops_only_a_partial_last_line(tmp_path: Path) -> None:
+def test_repair_drops_only_a_partial_last_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = tmp_path / "results.jsonl"
     assert repair(path) == 0 and not path.exists()
-    whole = json.dumps(row("a", "proved")) + "\n"
-    path.write_text(whole + '{"full_name": "b", "sta')
-    assert repair(path) == len('{"full_name": "b", "sta')
+    whole = json.dumps(row("a", "proved")) + "\n" + json.dumps(row("b", "failed")) + "\n"
+    path.write_text(whole + '{"full_name": "c", "sta')
+    with caplog.at_level(logging.WARNING):
+        assert repair(path) == 23
+    assert caplog.messages == [f"{path}: dropped a partial last line (23 bytes)"]
     assert path.read_text() == whole
     assert repair(path) == 0
     assert path.read_text() == whole
@@ -95,7 +103,7 @@ def test_read_results_keeps_lines_in_order_and_skips_a_cut_last_line(
     path.write_text(json.dumps(first) + "\n\n" + json.dumps(second) + '\n{"full_na')
     with caplog.at_level(logging.WARNING):
         assert read_results(path) == [first, second]
-    assert f"{path}:4: skipped a partial last line" in caplog.text
+    assert caplog.messages == [f"{path}:4: skipped a partial last line"]
     path.write_text(json.dumps(first) + "\n" + json.dumps(second))  # no newline, complete
     assert read_results(path) == [first, second]
 
@@ -118,9 +126,16 @@ def test_a_bad_complete_line_names_the_file_and_line(
     assert str(error.value).startswith(f"{path}{message}")
 
 
+def test_the_writer_makes_its_folders_and_keeps_text_readable(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "results.jsonl"
+    writer = ResultsWriter(path, "repl")
+    writer.write(ProofResult("Nat.α_le", "A.lean", "failed", (), 1, 1.0, 0.5, 0.5))
+    writer.close()
+    assert '"full_name": "Nat.α_le"' in path.read_text(encoding="utf-8")  # not an escape
+
+
 def test_the_writer_appends_after_repairing(tmp_path: Path) -> None:
-    path = tmp_path / "deep" / "results.jsonl"
-    path.parent.mkdir()
+    path = tmp_path / "results.jsonl"
     path.write_text(json.dumps(row("a", "failed")) + '\n{"cut')
     writer = ResultsWriter(path, "replay")
     result = ProofResult("b", "B.lean", "proved", ("intro h", "exact h"), 3, 1.5, 1.0, 0.25)
@@ -144,6 +159,7 @@ def test_proof_file_names() -> None:
     assert proof_file_name("Foo/bar baz") == "Foo_bar_baz.lean"
     assert proof_file_name("..hidden") == "hidden.lean"
     assert proof_file_name("a'-b") == "a'-b.lean"
+    assert proof_file_name("Xor.comm") == "Xor.comm.lean"
 
 
 def test_export_writes_one_file_per_proved_theorem_with_source(tmp_path: Path) -> None:
@@ -152,8 +168,10 @@ def test_export_writes_one_file_per_proved_theorem_with_source(tmp_path: Path) -
         row("A.two", "proved", proof_source=""),  # no source: nothing to write
         row("A.three", "proved"),
         row("A.four", "failed", proof_source="theorem four : False := by sorry"),
+        row("A.five", "proved", proof_source="theorem five : 1 = 1 := by rfl"),
     ]
-    out = tmp_path / "proofs"
-    assert export_proofs(rows, out) == 1
-    assert [p.name for p in out.iterdir()] == ["A.one.lean"]
+    out = tmp_path / "a" / "proofs"
+    assert export_proofs(rows, out) == 2
+    assert sorted(p.name for p in out.iterdir()) == ["A.five.lean", "A.one.lean"]
     assert (out / "A.one.lean").read_text() == "theorem one : True := by trivial"
+    assert export_proofs(rows[:1], out) == 1  # into a folder that exists: overwritten
