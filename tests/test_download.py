@@ -78,6 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Range"):
             start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
             if start >= len(data):
+                self.requests.append((self.path, self.headers["Range"], 0))
                 self.send_response(416)
                 self.end_headers()
                 return
@@ -175,12 +176,12 @@ def test_a_partial_file_from_a_killed_run_is_resumed(server: str, tmp_path: Path
 
 
 def test_a_complete_partial_file_is_not_fetched_again(server: str, tmp_path: Path) -> None:
-    """A kill after the last byte, before the check: the server answers 416, nothing is
+    """A kill after the last byte, before the check: the server answers 416, nothing more is
     fetched, and the kept file is checked and extracted."""
     _Handler.requests.clear()
     (tmp_path / f"{FOLDER}.tar.gz.partial").write_bytes(GOOD)
     assert run(server, "/good.tar.gz", tmp_path) == 0
-    assert _Handler.requests == []  # the 416 answer sends no body and is not logged
+    assert _Handler.requests == [("/good.tar.gz", f"bytes={len(GOOD)}-", 0)]  # 416: none left
     assert (tmp_path / f"{FOLDER}.tar.gz").read_bytes() == GOOD
     assert (tmp_path / FOLDER / "corpus.jsonl").is_file()
 
@@ -188,3 +189,63 @@ def test_a_complete_partial_file_is_not_fetched_again(server: str, tmp_path: Pat
 def test_the_published_source_is_one_row() -> None:
     row = dl.DATASETS["leandojo-benchmark-4"]
     assert "12740403" in row.url and row.md5 == "25e1ee60cd8925b9d2e8673ddcc34b4c"
+
+
+def test_progress_counts_the_kept_bytes_and_the_whole_size(server: str, tmp_path: Path) -> None:
+    """The bar starts from the bytes kept and ends at the archive's size, one request after
+    the drop; a finished transfer is not fetched again."""
+    _Handler.requests.clear()
+    _Handler.drops.clear()
+    partial = tmp_path / "a.partial"
+    calls: list[tuple[int, int | None]] = []
+    dl.fetch(server + "/drop.tar.gz", partial, lambda done, total: calls.append((done, total)))
+    assert partial.read_bytes() == GOOD
+    assert [r[1] for r in _Handler.requests] == [None, f"bytes={len(GOOD) // 2}-"]
+    assert calls[-1] == (len(GOOD), len(GOOD))
+    assert {total for _, total in calls} == {len(GOOD)}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and len(set(done)) == len(done)  # always forward
+    resumed = calls[calls.index((len(GOOD) // 2, len(GOOD))) + 1]  # the first after the drop
+    assert resumed[0] > len(GOOD) // 2
+
+
+def test_http_errors_and_refused_connections_are_one_line(server: str, tmp_path: Path) -> None:
+    """A 404 is the server's answer, even with bytes kept; a refused connection is retried,
+    then names what was kept."""
+    partial = tmp_path / "a.partial"
+    with pytest.raises(dl.DownloadError) as error:
+        dl.fetch(server + "/missing.tar.gz", partial)
+    assert str(error.value) == f"{server}/missing.tar.gz: HTTP 404 Not Found"
+    partial.write_bytes(b"kept")
+    with pytest.raises(dl.DownloadError, match=r"HTTP 404 Not Found$"):
+        dl.fetch(server + "/missing.tar.gz", partial)
+    from server_fixtures import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/a.tar.gz"
+    with pytest.raises(dl.DownloadError) as error:
+        dl.fetch(closed, partial, retries=1)
+    assert str(error.value).endswith(f" (kept {partial}; run again to resume)")
+    with pytest.raises(dl.DownloadError) as error:
+        dl.fetch(closed, tmp_path / "none.partial", retries=0)
+    assert str(error.value).startswith(f"{closed}: ") and str(error.value).endswith("refused>")
+
+
+def test_links_are_resolved_as_tar_resolves_them(tmp_path: Path) -> None:
+    """A symlink points from its own folder, a hard link from the archive's root; a FIFO is
+    refused by name."""
+    root = tmp_path.resolve()
+
+    def link(name: str, target: str, kind: bytes) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.type, info.linkname = kind, target
+        return info
+
+    dl._check_member(link(f"{FOLDER}/sub/s", "../../x", tarfile.SYMTYPE), root)  # root/x
+    dl._check_member(link(f"{FOLDER}/sub/h", f"{FOLDER}/x", tarfile.LNKTYPE), root)
+    with pytest.raises(dl.DownloadError, match=r"a link to '\.\./x'"):
+        dl._check_member(link(f"{FOLDER}/sub/h", "../x", tarfile.LNKTYPE), root)
+    fifo = tarfile.TarInfo(f"{FOLDER}/pipe")
+    fifo.type = tarfile.FIFOTYPE
+    with pytest.raises(dl.DownloadError) as error:
+        dl._check_member(fifo, root)
+    assert str(error.value) == f"unsafe archive member '{FOLDER}/pipe': not a file or a folder"
