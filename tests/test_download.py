@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import tarfile
 import threading
 from collections.abc import Iterator
@@ -57,6 +58,7 @@ FILES = {
     "/evil.tar.gz": _archive([_member(f"{FOLDER}/../evil")]),
     "/link.tar.gz": _archive([_member(f"{FOLDER}/out", link="../../etc")]),
     "/drop.tar.gz": GOOD,
+    "/always-drop.tar.gz": GOOD,
 }
 MD5 = hashlib.md5(GOOD).hexdigest()
 
@@ -89,7 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = data[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.path == "/drop.tar.gz" and self.drops.get(self.path, 0) < 1:
+        if self.path == "/always-drop.tar.gz" or (
+            self.path == "/drop.tar.gz" and self.drops.get(self.path, 0) < 1
+        ):
             self.drops[self.path] = 1
             body = body[: len(body) // 2]  # then the connection drops
             self.close_connection = True
@@ -121,9 +125,11 @@ def test_download_checks_extracts_and_summarises(
     assert sorted(p.name for p in (folder / "random").iterdir()) == [
         "test.json", "train.json", "val.json"
     ]  # fmt: skip
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "random: train.json 3, val.json 2, test.json 1 theorems" in out
     assert "corpus.jsonl: 1 Lean files" in out and "next: tacgen fit --config" in out
+    assert "leandojo-benchmark-4: 100%" in captured.err  # the progress bar
     assert not list(tmp_path.glob(".extract-*"))  # the staging folder is gone
 
 
@@ -146,9 +152,10 @@ def test_unsafe_members_are_refused(
     from test_cli import one_error_line
 
     data = FILES[path]
-    assert run(server, path, tmp_path / "out", hashlib.md5(data).hexdigest()) == 2
+    out = tmp_path / "out" / "deep"  # made, with its parents
+    assert run(server, path, out, hashlib.md5(data).hexdigest()) == 2
     one_error_line(capsys.readouterr().err, "unsafe archive member", what)
-    assert not (tmp_path / "evil").exists() and not (tmp_path / "out" / FOLDER).exists()
+    assert out.is_dir() and not (tmp_path / "evil").exists() and not (out / FOLDER).exists()
 
 
 def test_dropped_connection_resumes_with_range(server: str, tmp_path: Path) -> None:
@@ -249,3 +256,29 @@ def test_links_are_resolved_as_tar_resolves_them(tmp_path: Path) -> None:
     with pytest.raises(dl.DownloadError) as error:
         dl._check_member(fifo, root)
     assert str(error.value) == f"unsafe archive member '{FOLDER}/pipe': not a file or a folder"
+
+
+def test_retries_are_counted_and_logged(
+    server: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A connection that keeps dropping: each drop resumes, and after retries + 1 tries the
+    error names what was kept. A refused connection: retried, each try logged."""
+    partial = tmp_path / "a.partial"
+    url = server + "/always-drop.tar.gz"
+    log = caplog.at_level(logging.INFO, logger="tacgen.data.download")
+    with log, pytest.raises(dl.DownloadError) as error:
+        dl.fetch(url, partial, retries=2)
+    assert (
+        str(error.value) == f"{url}: incomplete after 3 tries (kept {partial}; run again to resume)"
+    )
+    assert caplog.messages == [f"{url}: connection dropped; resuming"] * 3
+    caplog.clear()
+    from server_fixtures import free_port
+
+    closed = f"http://127.0.0.1:{free_port()}/a.tar.gz"
+    log = caplog.at_level(logging.INFO, logger="tacgen.data.download")
+    with log, pytest.raises(dl.DownloadError) as error:
+        dl.fetch(closed, tmp_path / "b.partial", retries=2)
+    assert str(error.value).startswith(f"{closed}: <urlopen error")
+    reason = str(error.value).removeprefix(f"{closed}: ")
+    assert caplog.messages == [f"{closed}: {reason}; trying again ({n} of 2)" for n in (1, 2)]
