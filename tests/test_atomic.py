@@ -120,7 +120,8 @@ def test_the_mode_without_proc_comes_from_the_umask_which_is_left_as_it_was(
     old = os.umask(0o027)
     try:
         assert atomic._open_mode() == 0o640
-        assert os.umask(0o027) == 0o027  # left as it was
+        assert os.umask(0o002) == 0o027  # left as it was
+        assert atomic._open_mode() == 0o664
     finally:
         os.umask(old)
 
