@@ -51,6 +51,15 @@ def _member(name: str, link: str | None = None) -> tarfile.TarInfo:
     return info
 
 
+def _archive_without_folder() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("other/readme.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    return buffer.getvalue()
+
+
 GOOD = _archive()
 FILES = {
     "/good.tar.gz": GOOD,
@@ -59,6 +68,8 @@ FILES = {
     "/link.tar.gz": _archive([_member(f"{FOLDER}/out", link="../../etc")]),
     "/drop.tar.gz": GOOD,
     "/always-drop.tar.gz": GOOD,
+    "/no-range.tar.gz": GOOD,
+    "/no-folder.tar.gz": _archive_without_folder(),
 }
 MD5 = hashlib.md5(GOOD).hexdigest()
 
@@ -77,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(404)
             return
         start = 0
-        if self.headers.get("Range"):
+        if self.headers.get("Range") and self.path != "/no-range.tar.gz":
             start = int(self.headers["Range"].removeprefix("bytes=").split("-")[0])
             if start >= len(data):
                 self.requests.append((self.path, self.headers["Range"], 0))
@@ -282,3 +293,28 @@ def test_retries_are_counted_and_logged(
     assert str(error.value).startswith(f"{closed}: <urlopen error")
     reason = str(error.value).removeprefix(f"{closed}: ")
     assert caplog.messages == [f"{closed}: {reason}; trying again ({n} of 2)" for n in (1, 2)]
+
+
+def test_a_server_that_ignores_range_gets_the_file_rewritten(server: str, tmp_path: Path) -> None:
+    """A 200 to a Range request is the whole file: written over the kept bytes, not after
+    them, and counted from 0."""
+    partial = tmp_path / "a.partial"
+    partial.write_bytes(GOOD[:1000])
+    calls: list[tuple[int, int | None]] = []
+    dl.fetch(server + "/no-range.tar.gz", partial, lambda done, total: calls.append((done, total)))
+    assert partial.read_bytes() == GOOD
+    assert calls[-1] == (len(GOOD), len(GOOD))  # not 1000 more
+    assert {total for _, total in calls} == {len(GOOD)}
+
+
+def test_an_unknown_dataset_and_an_archive_without_its_folder(server: str, tmp_path: Path) -> None:
+    with pytest.raises(dl.UsageError) as error:
+        dl.download("nope", tmp_path)
+    assert str(error.value) == "unknown dataset 'nope': choose one of leandojo-benchmark-4"
+    data = FILES["/no-folder.tar.gz"]
+    url = server + "/no-folder.tar.gz"
+    with pytest.raises(dl.DownloadError) as failed:
+        dl.download("leandojo-benchmark-4", tmp_path, url, hashlib.md5(data).hexdigest())
+    archive = tmp_path / f"{FOLDER}.tar.gz"
+    assert str(failed.value) == f"{archive}: no folder {FOLDER!r} inside"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [archive.name]  # no staging left
