@@ -24,7 +24,7 @@ declare -A TESTS=(
   [data/provenance.py]="tests/test_cli.py tests/test_prove_library.py"
   [core/atomic.py]="tests/test_atomic.py tests/test_bad_input.py"
   [nn/resumable.py]="tests/test_resumable.py tests/test_resume_points.py"
-  [generator/options.py]="tests/test_candidates.py tests/test_bad_input.py tests/test_prover.py"
+  [generator/options.py]="tests/test_options.py tests/test_candidates.py tests/test_bad_input.py tests/test_prover.py"
   [serving/schemas.py]="tests/test_serving.py"
   [serving/app.py]="tests/test_serving.py"
 )
