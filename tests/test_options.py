@@ -57,6 +57,8 @@ def test_options_from_attributes() -> None:
 
 def test_num_samples_bounds() -> None:
     check_num_samples(1)
+    with pytest.raises(UsageError, match=r"^num_samples must be an int, got str$"):
+        check_num_samples("3")  # type: ignore[arg-type]
     with pytest.raises(UsageError, match=r"^num_samples must be in \[1, \d+\], got 0$"):
         check_num_samples(0)
 
@@ -70,6 +72,8 @@ CANDIDATES = [
     ("  ", -0.6),
     ("aesop?", -0.7),
     ("exact Nat.add_comm a b", -0.8),
+    ("simp only [mul_comm] at h", -0.9),
+    ("rw [add_comm]", -1.0),
 ]
 
 
@@ -81,7 +85,7 @@ def test_no_filter_keeps_everything() -> None:
 def test_banned_tactics_match_the_first_word() -> None:
     options = GenerationOptions(banned_tactics=frozenset({"aesop", "simp"}))
     kept = filter_candidates(CANDIDATES, Query("⊢ p"), options)
-    assert kept == [CANDIDATES[i] for i in (2, 3, 4, 5, 6, 7)]
+    assert kept == [CANDIDATES[i] for i in (2, 3, 4, 5, 6, 7, 9)]
 
 
 def test_the_theorem_name_is_excluded_as_a_whole_identifier() -> None:
@@ -89,7 +93,9 @@ def test_the_theorem_name_is_excluded_as_a_whole_identifier() -> None:
     it (add_comm', Foo.add_comm, my_add_comm)."""
     options = GenerationOptions(exclude_theorem_name=True)
     kept = filter_candidates(CANDIDATES, Query("⊢ p", full_name="Nat.add_comm"), options)
-    assert kept == [CANDIDATES[i] for i in (0, 2, 3, 4, 5, 6)]
+    assert kept == [CANDIDATES[i] for i in (0, 2, 3, 4, 5, 6, 8)]
+    deep = filter_candidates(CANDIDATES, Query("⊢ p", full_name="Nat.Foo.add_comm"), options)
+    assert deep == [CANDIDATES[i] for i in (0, 1, 2, 3, 4, 5, 6, 7, 8)]  # rw [add_comm] out
     assert filter_candidates(CANDIDATES, Query("⊢ p"), options) == CANDIDATES  # no name
     own = [("exact add_comm", -1.0), ("exact (add_comm)", -2.0), ("rw [add_comm]", -3.0)]
     assert filter_candidates(own, Query("⊢ p", full_name="add_comm"), options) == []
