@@ -151,7 +151,7 @@ def test_corrupted_archive_is_refused_and_kept(
 
     assert run(server, "/corrupt.tar.gz", tmp_path) == 2
     line = one_error_line(capsys.readouterr().err, "md5 of", "expected " + MD5)
-    assert "delete it to download again" in line
+    assert line.endswith("the file is kept under that name; delete it to download again")
     assert (tmp_path / f"{FOLDER}.tar.gz.partial").is_file()
     assert not (tmp_path / FOLDER).exists()
 
@@ -318,3 +318,14 @@ def test_an_unknown_dataset_and_an_archive_without_its_folder(server: str, tmp_p
     archive = tmp_path / f"{FOLDER}.tar.gz"
     assert str(failed.value) == f"{archive}: no folder {FOLDER!r} inside"
     assert sorted(p.name for p in tmp_path.iterdir()) == [archive.name]  # no staging left
+
+
+def test_a_local_mirror_by_file_url_and_md5_digits(tmp_path: Path) -> None:
+    """--url file://... is a source like any other; --md5 is 32 hexadecimal digits."""
+    mirror = tmp_path / "mirror.tar.gz"
+    mirror.write_bytes(GOOD)
+    out = tmp_path / "out"
+    assert dl.download("leandojo-benchmark-4", out, mirror.as_uri(), MD5) == out / FOLDER
+    assert (out / FOLDER / "corpus.jsonl").is_file()
+    with pytest.raises(dl.UsageError, match="--md5 must be 32 hexadecimal digits"):
+        dl.download("leandojo-benchmark-4", out, mirror.as_uri(), "x" * 32)
