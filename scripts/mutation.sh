@@ -71,6 +71,8 @@ cd "$work"
 # (It must exist before Python starts: a missing folder on the path is cached as empty.)
 mkdir -p "$work/mutants/src"
 export PYTHONPATH="$work/mutants/src" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# The real data that conftest.py finds beside the repository (../shared/data).
+export TACGEN_DATA_DIR="${TACGEN_DATA_DIR:-$REPO/../shared/data}"
 echo "== mutmut on src/tacgen/$module against ${TESTS[$module]} (in $work)"
 nice "$PY" -m mutmut run "$@" || status=$?
 "$PY" -m mutmut results || true
