@@ -325,3 +325,34 @@ def test_environments_are_made_by_name_with_their_own_settings() -> None:
         make_environment("lean3")
     with pytest.raises(ValueError, match="takes ReplaySettings"):
         make_environment("replay", LeanDojoSettings())
+
+
+def test_replay_without_data() -> None:
+    """A two-step trace: each traced tactic leads on, the last one finishes; a tactic or a
+    state that was not traced is a tactic error with its reason, and a "no goals" reached
+    before the last step is not a finished proof."""
+    from tacgen.prover.environment import TracedStep
+
+    steps = (
+        TracedStep("⊢ p ∧ q", "constructor", "case left\n⊢ p\n\ncase right\n⊢ q"),
+        TracedStep("case left\n⊢ p\n\ncase right\n⊢ q", "exact hp", "no goals"),
+        TracedStep("case right\n⊢ q", "exact hq", "no goals"),
+    )
+    theorem = Theorem("T.and", "T.lean", "u", "c", (1, 1), traced=steps)
+    env = ReplayEnvironment()
+    first = env.start(theorem)
+    assert first == ProofState("⊢ p ∧ q")
+    second = env.run_tactic(first, "constructor")
+    assert second == ProofState(steps[1].state_before)
+    third = env.run_tactic(second, "exact   hp")  # whitespace runs do not matter
+    assert third == ProofState("case right\n⊢ q")  # "no goals" mid-proof: the next state
+    assert env.run_tactic(third, "exact hq") == ProofFinished()
+    refused = TacticFailed("not a traced tactic of this state (replay)")
+    assert env.run_tactic(first, "simp") == refused
+    assert env.run_tactic(ProofState("⊢ r"), "exact hq") == refused  # an unknown state
+    env.close()
+    assert env.run_tactic(first, "constructor") == refused  # the theorem is forgotten
+    # A trace that does not end in "no goals" (cut short): its last tactic finishes nothing.
+    cut = Theorem("T.cut", "T.lean", "u", "c", (1, 1), traced=steps[:1])
+    start = env.start(cut)
+    assert env.run_tactic(start, "constructor") == ProofState(steps[0].state_after)
