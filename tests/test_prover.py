@@ -165,8 +165,12 @@ def test_a_failing_generator_stops_the_run() -> None:
 def test_config_checks() -> None:
     with pytest.raises(ValueError, match="num_samples"):
         SearchConfig(num_sampled_tactics=0)
-    with pytest.raises(Exception, match="max_expansions"):
+    with pytest.raises(Exception, match=r"^max_expansions must be >= 1, got 0$"):
         SearchConfig(max_expansions=0)
+    assert SearchConfig(max_expansions=1, timeout=0.001).max_expansions == 1  # the bounds
+    for bad in ({"timeout": 0.0}, {"expansion_batch": 0}):
+        with pytest.raises(Exception, match=r"^need timeout > 0 and expansion_batch >= 1$"):
+            SearchConfig(**bad)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- replay on real data
