@@ -20,3 +20,4 @@ echo "== ruff check";  "$PY" -m ruff check src tests benchmarks scripts
 echo "== ruff format"; "$PY" -m ruff format --check src tests benchmarks scripts
 echo "== mypy";        "$PY" -m mypy
 echo "== pytest";      "${PYTEST[@]}" "$@"
+echo "Changed a module users rely on? Check that its tests can fail: scripts/mutation.sh MODULE (CONTRIBUTING.md)"

@@ -101,3 +101,47 @@ def test_atomic_files_get_the_mode_open_would_give_or_keep_theirs(tmp_path: Path
     kept.chmod(0o640)
     atomic_write_text(kept, "new")
     assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text() == "new"
+
+
+def test_the_mode_without_proc_comes_from_the_umask_which_is_left_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where /proc/self/status cannot be read (macOS), the umask is read by setting it."""
+    from tacgen.core import atomic
+
+    real_read_text = Path.read_text
+
+    def no_proc(self: Path, *args: Any, **kwargs: Any) -> str:
+        if str(self) == "/proc/self/status":
+            raise OSError("no /proc here")
+        return real_read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", no_proc)
+    old = os.umask(0o027)
+    try:
+        assert atomic._open_mode() == 0o640
+        assert os.umask(0o002) == 0o027  # left as it was
+        assert atomic._open_mode() == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_replace_tree_publishes_a_folder_over_an_old_one(tmp_path: Path) -> None:
+    """The new folder's files under the target's name; the old folder and the staged name
+    gone, and nothing left aside."""
+    from tacgen.core.atomic import replace_tree
+
+    target, staged = tmp_path / "data", tmp_path / ".data.staged"
+    (target / "old").mkdir(parents=True)
+    (target / "old" / "a.json").write_text("old")
+    (staged / "random").mkdir(parents=True)
+    (staged / "random" / "a.json").write_text("new")
+    (staged / "corpus.jsonl").write_text("{}\n")
+    replace_tree(staged, target)
+    files = sorted(str(p.relative_to(target)) for p in target.rglob("*") if p.is_file())
+    assert files == ["corpus.jsonl", "random/a.json"]
+    assert (target / "random" / "a.json").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no .data.old.* left
+    (tmp_path / ".again").mkdir()
+    replace_tree(tmp_path / ".again", tmp_path / "fresh")  # no old folder to move aside
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "fresh"]

@@ -279,9 +279,20 @@ def test_num_samples_must_be_an_int(value: Any) -> None:
 
 
 def test_num_samples_accepts_numpy_ints() -> None:
+    """A numpy int is an int: accepted up to the bound, refused past it as an int is, and
+    kept by the search's config."""
     import numpy as np
 
-    check_num_samples(np.int64(4))
+    from tacgen.generator.options import MAX_NUM_SAMPLES
+    from tacgen.prover.search import SearchConfig
+
+    for value in (np.int64(1), np.int32(4), np.int64(MAX_NUM_SAMPLES)):
+        check_num_samples(value)  # no error
+    for value in (np.int64(0), np.int64(MAX_NUM_SAMPLES + 1)):
+        with pytest.raises(UsageError, match=rf"must be in \[1, {MAX_NUM_SAMPLES}\], got {value}$"):
+            check_num_samples(value)
+    config = SearchConfig(num_sampled_tactics=np.int64(4))  # type: ignore[arg-type]
+    assert config.num_sampled_tactics == 4
 
 
 @pytest.mark.parametrize("field", ["state", "file_path", "full_name"])

@@ -146,6 +146,14 @@ def test_evaluation_commands_report_loss_and_topk(
     assert metrics[f"loss_{split}"] > 0.0
     top1, top2 = metrics[f"top1_acc_{split}"], metrics[f"top2_acc_{split}"]
     assert 0.0 <= top1 <= top2 <= 1.0
+    # A trained model's accuracy is not known in advance, but it is a count of the split's
+    # examples (5 tactics in val, 3 in test), not a mean of batch means.
+    from tacgen.generator.dataset import GeneratorDataset
+
+    examples = len(GeneratorDataset(TINY / f"{split}.json"))
+    assert examples == {"val": 5, "test": 3}[split]
+    for accuracy in (top1, top2):
+        assert accuracy * examples == pytest.approx(round(accuracy * examples), abs=1e-4)
     assert f"top3_acc_{split}" not in metrics  # num_beams is 2 in tiny.yaml
 
 

@@ -15,7 +15,7 @@ import torch
 
 from model_fixtures import SMALL_CONFIG, collate
 from tacgen.core.records import Premise, Query
-from tacgen.data.formatting import build_model_input, format_augmented_state, remove_marks
+from tacgen.data.formatting import build_model_input
 from tacgen.generator.dataset import GeneratorDataset
 from tacgen.generator.inference import InferenceGenerator, load_generator
 from tacgen.generator.inputs import InputBuilder
@@ -49,9 +49,19 @@ def _generator(**kwargs: Any) -> RetrievalAugmentedGenerator:
 
 def test_build_model_input_marks_and_budget() -> None:
     marked = build_model_input("⊢ s", PREMISES, 1000)
-    assert marked == format_augmented_state("⊢ s", PREMISES, 1000, 0.0)
-    assert "<a>Nat.add_zero'</a>" in marked
-    assert build_model_input("⊢ s", PREMISES, 1000, keep_marks=False) == remove_marks(marked)
+    # The best premise ends up right before the state, each followed by a blank line.
+    first = "theorem <a>Nat.add_zero'</a> : n + 0 = n\n\n"
+    second = "theorem <a>Nat.zero_add'</a> : 0 + n = n\n\n"
+    assert marked == second + first + "⊢ s"
+    unmarked = build_model_input("⊢ s", PREMISES, 1000, keep_marks=False)
+    assert (
+        unmarked == "theorem Nat.zero_add' : 0 + n = n\n\ntheorem Nat.add_zero' : n + 0 = n\n\n⊢ s"
+    )
+    # A budget of the state's 5 bytes and one premise: the best one only; one byte less:
+    # none (each premise's 42 bytes do not fit).
+    assert len(first.encode()) == len(second.encode()) == 42
+    assert build_model_input("⊢ s", PREMISES, 5 + 42) == first + "⊢ s"
+    assert build_model_input("⊢ s", PREMISES, 5 + 41) == "⊢ s"
     assert build_model_input("⊢ s", None, 1000) == build_model_input("⊢ s", [], 5) == "⊢ s"
 
 

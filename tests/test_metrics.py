@@ -48,8 +48,9 @@ def test_counts_accumulate_and_reset() -> None:
 
 def test_states_are_summed_across_processes() -> None:
     metric = TopkAccuracy(2)
-    assert metric._reductions["correct"] is not None
-    assert metric._reductions["total"] is not None
+    from torchmetrics.utilities.data import dim_zero_sum
+
+    assert metric._reductions == {"correct": dim_zero_sum, "total": dim_zero_sum}
     # merge_state is the same reduction as a distributed sync.
     other = TopkAccuracy(2)
     metric.update([["a", "b"]], ["b"])

@@ -57,13 +57,81 @@ def test_prove_replay_proves_and_reports_pass_at_1(
     assert len(rows(out)) == len(results)
 
 
+def searched(path: Path) -> dict[str, tuple[str, list[str], int]]:
+    """Each theorem's (status, proof, expansions)."""
+    return {r["full_name"]: (r["status"], r["proof"], r["expansions"]) for r in rows(path)}
+
+
 def test_workers_and_expansion_batch(checkpoint: Path, tmp_path: Path) -> None:
-    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    """Two workers search each theorem as one does: the same status, proof and expansions.
+    A batch of 2 may expand in another order (prover/search.py), but its first expansion is
+    the root alone, so a proof found there is the same, and every proof it finds closes
+    its theorem under replay."""
+    one, two, batch = tmp_path / "one.jsonl", tmp_path / "two.jsonl", tmp_path / "batch.jsonl"
     common = ["--ckpt", str(checkpoint), "--num-sampled-tactics", "8", "--max-expansions", "20"]
     assert prove(*common, "--out", str(one)) == 0
-    assert prove(*common, "--out", str(two), "--workers", "2", "--expansion-batch", "2") == 0
-    by_name = {r["full_name"]: r["status"] for r in rows(one)}
-    assert {r["full_name"]: r["status"] for r in rows(two)}.keys() == by_name.keys()
+    assert prove(*common, "--out", str(two), "--workers", "2") == 0
+    assert prove(*common, "--out", str(batch), "--workers", "2", "--expansion-batch", "2") == 0
+    expected = searched(one)
+    assert sorted(expected) == sorted(t.full_name for t in load_theorems(TINY_TRAIN))
+    assert any(status == "proved" for status, _, _ in expected.values()), expected
+    assert searched(two) == expected
+    batched = searched(batch)
+    assert batched.keys() == expected.keys()
+    for name, (status, proof, expansions) in expected.items():
+        if status == "proved" and expansions == 1:  # found at the root
+            assert batched[name] == (status, proof, expansions), name
+    from tacgen.prover.environment import ProofFinished
+    from tacgen.prover.replay import ReplayEnvironment
+
+    theorems = {t.full_name: t for t in load_theorems(TINY_TRAIN)}
+    for name, (status, proof, _) in batched.items():
+        assert status in ("proved", "failed"), (name, status)
+        if status == "proved":
+            outcome = replay_proof(ReplayEnvironment(), theorems[name], proof)
+            assert isinstance(outcome, ProofFinished), (name, proof)
+
+
+def replay_proof(env: Any, theorem: Any, proof: list[str]) -> Any:
+    """What the tactics of ``proof`` lead to from ``theorem``'s first state."""
+    outcome = env.start(theorem)
+    for tactic in proof:
+        outcome = env.run_tactic(outcome, tactic)
+    return outcome
+
+
+def test_a_resumed_file_counts_each_theorem_once(
+    checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Results already in --out are kept and not searched again; Pass@1 counts each theorem
+    once: a timeout is an attempt, an env_error is not."""
+    theorems = load_theorems(TINY_TRAIN)
+    out = tmp_path / "results.jsonl"
+    seeded = [
+        {"full_name": t.full_name, "file_path": t.file_path, "status": status, "proof": [],
+         "expansions": 0, "seconds": 1.0, "env": "replay"}
+        for t, status in zip(theorems[:2], ("timeout", "env_error"))
+    ]  # fmt: skip
+    out.write_text("".join(json.dumps(r) + "\n" for r in seeded))
+    argv = ["--ckpt", str(checkpoint), "--num-sampled-tactics", "8", "--max-expansions", "20"]
+    assert prove(*argv, "--out", str(out)) == 0
+    results = rows(out)
+    assert results[:2] == seeded
+    assert sorted(r["full_name"] for r in results) == sorted(t.full_name for t in theorems)
+    proved = sum(r["status"] == "proved" for r in results)
+    failed = sum(r["status"] == "failed" for r in results)
+    assert proved, results
+    attempted = len(theorems) - 1
+    line = (
+        f"Pass@1 (replay): {proved}/{attempted} = {proved / attempted:.3f} "
+        f"(failed {failed}, timeout 1, env_error 1; env_error not attempted)"
+    )
+    assert capsys.readouterr().out.strip().splitlines()[-1] == line
+    assert prove(*argv, "--out", str(out)) == 0  # all done: nothing searched, same line
+    assert rows(out) == results
+    assert capsys.readouterr().out.strip().splitlines()[-1] == line
+    assert main(["prove", "--summary", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == line
 
 
 @pytest.mark.slow  # kill -9 and resume / a local Ray cluster

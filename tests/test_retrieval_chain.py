@@ -36,18 +36,21 @@ DEMO = resolve_data_path("tacgen:demo/random")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Runs the chain once for the module; yields the files it wrote and what it saw."""
     root = tmp_path_factory.mktemp("chain")
-    seen: dict[str, Any] = {"augmented": 0}
+    seen: dict[str, Any] = {"phase": "", "retrieved": {}}
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.setenv("TACGEN_CACHE_DIR", str(root / "cache"))
         mp.setattr(sys, "argv", ["tacgen"])
-        original = InputBuilder.build
+        original = InputBuilder.retrieve
 
         def counting(*args: Any, **kwargs: Any) -> Any:
-            seen["augmented"] += 1
-            return original(*args, **kwargs)
+            """Counts, per phase of the chain, the queries given premises by the retriever."""
+            premises = original(*args, **kwargs)
+            count = seen["retrieved"].get(seen["phase"], 0)
+            seen["retrieved"][seen["phase"]] = count + sum(1 for p in premises if p)
+            return premises
 
-        mp.setattr(InputBuilder, "build", counting)
+        mp.setattr(InputBuilder, "retrieve", counting)
         yield _run_chain(root, seen)
 
 
@@ -69,7 +72,9 @@ def _run_chain(root: Path, seen: dict[str, Any]) -> dict[str, Any]:
     rag += ["--model.max_output_length", "24", "--model.num_beams", "2"]
     rag += ["--trainer.max_steps", "2", "--trainer.val_check_interval", "2"]
     rag += ["--trainer.limit_val_batches", "1", "--data.eval_batch_size", "4"]
+    seen["phase"] = "rag fit"
     assert main([*rag, *quiet]) == 0
+    seen["phase"] = "after"
     generator = root / "runs" / "demo-rag" / "checkpoints" / "last.ckpt"
     requests = root / "states.jsonl"
     theorems = json.loads((DEMO / "test.json").read_text(encoding="utf-8"))[:3]
@@ -87,7 +92,9 @@ def _run_chain(root: Path, seen: dict[str, Any]) -> dict[str, Any]:
     generate = ["generate", "--ckpt", str(generator), "--retriever-ckpt", str(ckpt)]
     generate += ["--retriever-index", str(index)]
     generate += ["--input", str(requests), "--output", str(out), "--num-samples", "2"]
+    seen["phase"] = "generate"
     assert main(generate) == 0
+    seen["phase"] = "after"
     return {"root": root, "ckpt": ckpt, "index": index, "preds": preds, "tactics": out, **seen}
 
 
@@ -102,8 +109,12 @@ def test_retriever_fit_validates_and_checkpoints(chain: dict[str, Any]) -> None:
     events.Reload()
     tags = set(events.Tags()["scalars"])
     assert {"Recall@1_val", "Recall@10_val", "MRR_val", "loss_train_epoch"} <= tags
-    (recall,) = events.Scalars("Recall@10_val")
-    assert 0.0 <= recall.value <= 1.0
+    # A trained model's scores are not known exactly (they vary with the CPU's kernels);
+    # what holds for any model is asserted: each logged once, ordered as the metrics are.
+    at_1, at_10, mrr = (events.Scalars(t) for t in ("Recall@1_val", "Recall@10_val", "MRR_val"))
+    assert len(at_1) == len(at_10) == len(mrr) == 1  # one validation, after the last step
+    assert 0.0 <= at_1[0].value <= at_10[0].value <= 1.0
+    assert at_1[0].value <= mrr[0].value <= 1.0
 
 
 def test_predictions_cover_every_generator_example(chain: dict[str, Any]) -> None:
@@ -119,7 +130,9 @@ def test_predictions_cover_every_generator_example(chain: dict[str, Any]) -> Non
 
 
 def test_generator_validated_with_the_retriever_and_generated(chain: dict[str, Any]) -> None:
-    assert chain["augmented"] >= 1  # validation inputs came from the attached retriever
+    # Validation's queries (the sanity check's batch of 4 and step 2's batch of 4) and
+    # generate's 3 got premises from the attached retriever; training read preds_path.
+    assert chain["retrieved"] == {"rag fit": 8, "generate": 3}
     rows = [json.loads(line) for line in chain["tactics"].read_text().splitlines()]
     assert len(rows) == 3
     assert all(1 <= len(row["tactics"]) <= 2 for row in rows)

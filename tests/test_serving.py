@@ -150,7 +150,10 @@ def test_concurrent_requests_all_answered(server: str, clients: int) -> None:
     lock = threading.Lock()
     before = request(server + "/health", method="GET")[1]["batches"]
 
+    start = threading.Barrier(clients)
+
     def client(i: int) -> None:
+        start.wait(timeout=120)  # every client sends at once, however loaded the machine
         status, _ = request(server + "/generate", {"name": "m", "input": STATES[i % len(STATES)]})
         with lock:
             results.append(status)
@@ -173,9 +176,13 @@ def test_sigterm_lets_requests_in_flight_finish(checkpoint: Path) -> None:
         worker = threading.Thread(
             target=lambda: answers.append(request(url + "/v1/generate", queries))
         )
+        before = request(url + "/health", method="GET")[1]["batches"]
         worker.start()
-        time.sleep(0.5)  # the request is being decoded
-        process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 120  # not a timing: a bound on a hung server
+        while request(url + "/health", method="GET")[1]["batches"] == before:
+            assert time.monotonic() < deadline, "the request never reached the decoder"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)  # the request is being decoded now
         worker.join(timeout=120)
         # uvicorn re-raises the signal once it has shut down gracefully.
         assert process.wait(timeout=60) in (0, -signal.SIGTERM)
