@@ -189,7 +189,9 @@ def test_marks_removed_then_deduplicated_best_first(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr("tacgen.generator.decoding.beam_search", fake_beam_search)
     result = _generator().generate("⊢ True", "F.lean", "thm", (1, 0), 6)
-    assert result == [("", -0.5), ("rw [foo]", -1.0), ("simp", -1.5)]
+    # The blank tactic (-0.5) is never a candidate: it would be a probability the model
+    # gives to doing nothing, not a tactic.
+    assert result == [("rw [foo]", -1.0), ("simp", -1.5)]
     assert rank_candidates(["a", "b", "a"], [-3.0, -2.0, -1.0]) == [("a", -1.0), ("b", -2.0)]
 
 
