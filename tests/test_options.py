@@ -16,13 +16,12 @@ from tacgen.generator.options import GenerationOptions, check_num_samples, filte
     ("values", "message"),
     [
         ({"mode": "greedy"}, "mode must be 'beam' or 'sample', got 'greedy'"),
-        (
-            {"temperature": 0.0},
-            "need temperature > 0, top_k >= 0 and 0 < top_p <= 1, got 0.0, 0, 1.0",
-        ),
-        ({"top_k": -1}, "got 1.0, -1, 1.0"),
-        ({"top_p": 0.0}, "got 1.0, 0, 0.0"),
-        ({"top_p": 1.01}, "got 1.0, 0, 1.01"),
+        ({"temperature": 0.0}, "temperature must be in [0.01, 100], got 0.0"),
+        ({"temperature": float("nan")}, "temperature must be in [0.01, 100], got nan"),
+        ({"top_k": -1}, "top_k must be in [0, inf), got -1"),
+        ({"top_p": 0.0}, "top_p must be in (0, 1], got 0.0"),
+        ({"top_p": 1.01}, "top_p must be in (0, 1], got 1.01"),
+        ({"seed": -5}, "seed must be in [0, 2147483648), got -5"),
         ({"prefix": 3}, "prefix must be a string, got int"),
         (
             {"banned_tactics": "aesop"},
@@ -37,7 +36,8 @@ def test_bad_options_are_refused_with_their_values(values: dict, message: str) -
 
 
 def test_options_at_their_bounds_are_accepted() -> None:
-    options = GenerationOptions(mode="sample", temperature=1e-6, top_k=0, top_p=1.0)
+    options = GenerationOptions(mode="sample", temperature=0.01, top_k=0, top_p=1.0)
+    assert GenerationOptions(temperature=100.0, seed=2**31 - 1).seed == 2**31 - 1
     assert (options.mode, options.top_k, options.top_p) == ("sample", 0, 1.0)
     assert GenerationOptions(top_p=1e-9).top_p == 1e-9
     banned = GenerationOptions(banned_tactics=["aesop", "aesop"])  # type: ignore[arg-type]
@@ -57,8 +57,10 @@ def test_options_from_attributes() -> None:
 
 def test_num_samples_bounds() -> None:
     check_num_samples(1)
-    with pytest.raises(UsageError, match=r"^num_samples must be an int, got str$"):
+    with pytest.raises(UsageError, match=r"^num_samples must be an int, got str '3'$"):
         check_num_samples("3")  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match=r"^num_samples must be an int, got bool True$"):
+        check_num_samples(True)
     with pytest.raises(UsageError, match=r"^num_samples must be in \[1, \d+\], got 0$"):
         check_num_samples(0)
 
