@@ -267,7 +267,9 @@ def test_score_queries_keeps_shapes(
     queries = [Query(s) for s in STATES[:3]]
     scored = generator.score_queries(queries, [LIBRARY[:3], [], LIBRARY[2:3]])
     assert [len(row) for row in scored] == [3, 0, 1]
-    assert scored[2][0] == pytest.approx(generator.score(STATES[2], ["omega"])[0], abs=1e-6)
+    # Scored in a batch of three and alone: float noise apart (1.4e-6 measured with
+    # CT2_FORCE_CPU_ISA=GENERIC), the same score.
+    assert scored[2][0] == pytest.approx(generator.score(STATES[2], ["omega"])[0], abs=1e-4)
     assert generator.score_queries([], []) == []
     with pytest.raises(TacgenError, match="2 queries but 1 lists"):
         generator.score_queries(queries[:2], [LIBRARY])
