@@ -49,6 +49,7 @@ import numpy as np
 import torch
 
 from bench_retrieval import write_corpus
+from machine import cpu_model
 from tacgen.data.corpus import AccessibleSet, Corpus
 from tacgen.retrieval.ann import AnnSettings, AnnStamp, build_ann, load_ann, save_ann
 from tacgen.retrieval.ann_faiss import FaissIVFSearcher, premise_mask
@@ -268,8 +269,7 @@ def measure(
 
 def machine() -> str:
     """CPU model, AVX-512, cores, load, library versions."""
-    flags = Path("/proc/cpuinfo").read_text()
-    cpu = next((x.split(":")[1].strip() for x in flags.splitlines() if "model name" in x), "?")
+    cpu = cpu_model()
     versions = []
     for lib in ("faiss", "usearch"):
         try:
@@ -277,8 +277,7 @@ def machine() -> str:
         except ImportError:
             versions.append(f"{lib} absent")
     return (
-        f"{platform.machine()} {cpu}, AVX-512 {'yes' if 'avx512f' in flags else 'no'}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python "
+        f"{platform.machine()} {cpu}, load average {os.getloadavg()[0]:.1f}, Python "
         f"{platform.python_version()}, numpy {np.__version__}, {', '.join(versions)}, "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}"
     )

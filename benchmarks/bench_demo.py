@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import resource
 import statistics
@@ -32,21 +31,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model
+
 REPO = Path(__file__).resolve().parents[1]
 NO_STEP_CHECKPOINTS = ["--trainer.callbacks", "lightning.pytorch.callbacks.LearningRateMonitor"]
 """Replaces the config's callbacks (ModelCheckpoint, LastCheckpoint, LearningRateMonitor)."""
-
-
-def cpu_model() -> str:
-    """The CPU's model name and whether it has AVX-512 (timings depend on both)."""
-    name, flags = platform.processor() or "unknown CPU", ""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        name = re.search(r"model name\s*:\s*(.*)", text).group(1)  # type: ignore[union-attr]
-        flags = re.search(r"flags\s*:\s*(.*)", text).group(1)  # type: ignore[union-attr]
-    except (OSError, AttributeError):
-        pass
-    return f"{name}, {os.cpu_count()} cores, AVX-512: {'avx512f' in flags.split()}"
 
 
 def run_fit(

@@ -49,6 +49,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from machine import cpu_model
 from tacgen.core.records import Query
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import Candidates, GenerationOptions
@@ -106,18 +107,6 @@ def run(name, theorems, generator, args, expansion_batch=1, workers=1, **search)
         share = retrieval / gen if gen else 0.0
         line += f" {retrieval:7.2f} {share:7.1%}  ({calls} calls, {queries} queries)"
     print(line)
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``lscpu``'s), from /proc/cpuinfo."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def load(args, path, retriever: bool):

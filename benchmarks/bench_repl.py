@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,6 +36,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 from bench_prove import FrequencyGenerator  # noqa: E402
+from machine import cpu_model  # noqa: E402
 from tacgen.prover.environment import Environment, Outcome, ProofState, Theorem  # noqa: E402
 
 
@@ -120,9 +120,7 @@ def main() -> None:
         runs = {every: best_of([search(statements, ReplEnvironment(fake.settings(
             repl_restart_every=every)), generator, args) for _ in range(args.repeats)])
             for every in (0, 1)}  # fmt: skip
-    cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    model = next((x.split(":", 1)[1].strip() for x in cpu.splitlines() if "Model name" in x), "?")
-    print(f"# {platform.python_version()}, {model}, {os.cpu_count()} CPUs")
+    print(f"# {platform.python_version()}, {cpu_model()}")
     print(f"{'run':<28} {'proved':>7} {'thm/min':>8} {'tactics':>8} {'ms/tactic':>10}")
     named = [
         ("replay", replay),
