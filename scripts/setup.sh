@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-extras="ct2,serve"; [ "${1:-}" = "dev" ] && extras="ct2,serve,ray,report,lean,ann,dev"
+extras="ct2,serve"; [ "${1:-}" = "dev" ] && extras="ct2,serve,ray,report,lean,ann,lora,dev"
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0 -e ".[${extras}]"
