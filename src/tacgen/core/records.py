@@ -141,6 +141,10 @@ class Query:
     """Lean modules the theorem's header imports (``Mathlib``, ``Mathlib.Data.Nat.Basic``),
     for a theorem whose file is not in the retriever's corpus (a REPL statement): its
     accessible premises are then those of these modules, transitively."""
+    proof_before: tuple[str, ...] = ()
+    """The tactics applied so far on the search path from the theorem's root, root first:
+    prompt templates of causal step provers show them (InternLM2.5-StepProver's
+    ``PROOF_BEFORE``); seq2seq generators ignore them."""
 
     def __post_init__(self) -> None:
         for name in ("state", "file_path", "full_name"):
@@ -153,6 +157,10 @@ class Query:
         if not all(isinstance(m, str) and m for m in imports):
             raise RecordError(f"imports must be non-empty module names, got {self.imports!r}")
         object.__setattr__(self, "imports", imports)
+        proof_before = tuple(self.proof_before)
+        if not all(isinstance(t, str) for t in proof_before):
+            raise RecordError(f"proof_before must be tactics, got {self.proof_before!r}")
+        object.__setattr__(self, "proof_before", proof_before)
 
 
 def check_encodable(text: str, name: str) -> None:
