@@ -21,7 +21,7 @@ PY="${PYTHON:-$REPO/.venv/bin/python}"
 # so the in-process tests are mapped (test_api_rules.py: the app with a fake generator).
 declare -A TESTS=(
   [prover/results.py]="tests/test_results.py"
-  [prover/search.py]="tests/test_prover.py tests/test_candidates.py tests/test_results.py"
+  [prover/search.py]="tests/test_proof_search.py tests/test_prover.py tests/test_candidates.py tests/test_results.py"
   [prover/replay.py]="tests/test_prover.py"
   [data/download.py]="tests/test_download.py tests/test_bad_input.py"
   [data/provenance.py]="tests/test_provenance.py"
