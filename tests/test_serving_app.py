@@ -182,3 +182,20 @@ def test_a_request_holds_1_to_1024_queries(client: TestClient, fake: Recording, 
     assert client.post(path, json=[query] * 1025).status_code == 422
     assert fake.calls == fake.scored == []
     assert client.post(path, json=[query] * 1024).status_code == 200
+
+
+def test_query_fields_defaults_and_refusals(client: TestClient, fake: Recording) -> None:
+    assert client.post("/v1/generate", json=[{"state": "⊢ p"}]).status_code == 200
+    assert fake.asked == [([Query("⊢ p")], 32, GenerationOptions())]  # the defaults
+    refused = [
+        ("/v1/generate", {"state": "⊢ p", "num_beams": 4}, "extra_forbidden"),  # a typo
+        ("/v1/score", {"state": "⊢ p", "tactics": [], "mode": "beam"}, "extra_forbidden"),
+        ("/v1/generate", {"state": "⊢ p", "position": [-1, 0]}, "greater_than_equal"),
+        ("/v1/score", {"state": "⊢ p", "tactics": ["simp"] * 1025}, "too_long"),
+    ]
+    for path, query, kind in refused:
+        response = client.post(path, json=[query])
+        assert response.status_code == 422
+        assert [e["type"] for e in response.json()["detail"]] == [kind], response.text
+    ok = {"state": "⊢ p", "tactics": ["simp"] * 1024}
+    assert client.post("/v1/score", json=[ok]).status_code == 200
