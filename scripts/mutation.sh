@@ -16,17 +16,20 @@ PY="${PYTHON:-$REPO/.venv/bin/python}"
 
 # module (under src/tacgen) -> the test files that guard it: fast ones, no trained model
 # where one can be avoided (a mutant reruns the tests that reach the mutated function).
+# mutmut records which tests reach a function in the test process only: a test that
+# drives a server or the CLI in a subprocess (test_serving.py) reaches nothing in its eyes,
+# so the in-process tests are mapped (test_serving_app.py, test_api_rules.py: a fake generator).
 declare -A TESTS=(
   [prover/results.py]="tests/test_results.py"
-  [prover/search.py]="tests/test_prover.py tests/test_candidates.py tests/test_results.py"
+  [prover/search.py]="tests/test_proof_search.py tests/test_prover.py tests/test_candidates.py tests/test_results.py"
   [prover/replay.py]="tests/test_prover.py"
   [data/download.py]="tests/test_download.py tests/test_bad_input.py"
-  [data/provenance.py]="tests/test_cli.py tests/test_prove_library.py"
+  [data/provenance.py]="tests/test_provenance.py"
   [core/atomic.py]="tests/test_atomic.py tests/test_bad_input.py"
   [nn/resumable.py]="tests/test_resumable.py tests/test_resume_points.py"
   [generator/options.py]="tests/test_options.py tests/test_candidates.py tests/test_bad_input.py tests/test_prover.py"
-  [serving/schemas.py]="tests/test_serving.py"
-  [serving/app.py]="tests/test_serving.py"
+  [serving/schemas.py]="tests/test_serving_app.py tests/test_api_rules.py"
+  [serving/app.py]="tests/test_serving_app.py tests/test_api_rules.py"
 )
 
 if [ "${1:-}" = "--list" ] || [ -z "${1:-}" ]; then

@@ -11,11 +11,15 @@ import pytest
 import torch
 from torch.utils.data import Dataset
 
+from tacgen.nn import resumable
 from tacgen.nn.resumable import (
     ItemKey,
     ResumableLoader,
+    _mix,
     capture_random_states,
     find_epoch_sampler,
+    own_random_states,
+    restore_checkpoint_random_states,
     restore_random_states,
 )
 from tacgen.nn.sampling import LengthGroupedSampler, ShuffledSampler
@@ -182,3 +186,163 @@ def test_shuffled_sampler_is_a_permutation_per_seed_and_epoch() -> None:
     assert list(sampler) != first  # epoch 1
     sampler.set_epoch(0)
     assert list(sampler) == first == list(ShuffledSampler(50, seed=3))
+
+
+# ------------------------------------------- what the first mutation run left (issue 22)
+
+
+def test_a_keys_python_draws_are_its_seeds() -> None:
+    key = ItemKey(3, 12345)
+    assert key.python_rng().random() == random.Random(12345).random()
+    assert key.numpy_rng().random() == np.random.default_rng(12345).random()
+
+
+def test_mix_is_a_63_bit_seed_of_its_values_only() -> None:
+    seeds = [_mix(seed, number, 1) for seed in range(8) for number in range(8)]
+    assert seeds == [_mix(seed, number, 1) for seed in range(8) for number in range(8)]
+    assert len(set(seeds)) == 64 and all(0 <= s < 2**63 for s in seeds)
+    assert max(seeds) >= 2**62  # all 63 bits are used
+
+
+class WorkerSeeds(Dataset[int]):
+    """Answers the torch seed of the process that loads the item (a worker's own)."""
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, key: ItemKey) -> int:
+        return torch.initial_seed()
+
+
+def test_worker_seeds_are_a_function_of_seed_and_epoch() -> None:
+    """Workers are seeded from the loader's own generator, seeded by (seed, epoch): a
+    resumed run's workers start as the interrupted run's did."""
+
+    def worker_seed(seed: int, number: int) -> int:
+        loader = ResumableLoader(
+            WorkerSeeds(), sampler=ShuffledSampler(4, seed=seed), batch_size=4,
+            collate_fn=collate, num_workers=1,
+        )  # fmt: skip
+        loader.sampler.set_epoch(number)
+        (batch,) = list(loader)
+        return int(batch[0])
+
+    first = worker_seed(7, 1)
+    assert worker_seed(7, 1) == first
+    assert worker_seed(7, 2) != first and worker_seed(8, 1) != first
+
+
+class AsKeys(Keys):
+    """Answers the key itself."""
+
+    def __getitem__(self, key: ItemKey) -> ItemKey:  # type: ignore[override]
+        return key
+
+
+def test_item_seeds_of_an_epoch_are_distinct() -> None:
+    loader = ResumableLoader(
+        AsKeys(300), sampler=ShuffledSampler(300, seed=1), batch_size=50, collate_fn=collate
+    )
+    seeds = [key.seed for batch in loader for key in batch]
+    assert len(seeds) == len(set(seeds)) == 300
+
+
+def test_a_state_saved_before_the_first_batch_resumes_from_the_start() -> None:
+    loader = make()
+    state = loader.state_dict()
+    assert (state["epoch"], state["batches"], state["length"]) == (0, 0, 5)
+    fresh = make()
+    fresh.load_state_dict(state)
+    assert list(fresh) == epoch(make(), 0)
+
+
+def test_without_a_resume_the_samplers_epoch_decides_each_pass() -> None:
+    loader = make()
+    epoch(loader, 0)
+    assert epoch(loader, 3) == epoch(make(), 3)  # not epoch 1
+
+
+def test_an_empty_state_is_ignored() -> None:
+    """A checkpoint of a run whose loader had no state (``{}``)."""
+    loader = make()
+    loader.load_state_dict({})
+    assert list(loader) == epoch(make(), 0)
+
+
+def test_another_length_warns_and_resumes(caplog: pytest.LogCaptureFixture) -> None:
+    loader = make()
+    iterator = iter(loader)
+    next(iterator), next(iterator)
+    state = loader.state_dict()
+    with caplog.at_level(logging.WARNING, logger="tacgen.nn.resumable"):
+        make().load_state_dict(state)  # the same length: silent
+        make().load_state_dict({k: v for k, v in state.items() if k != "length"})  # older
+        assert not caplog.records
+        fresh = make()
+        fresh.load_state_dict({**state, "length": 7})
+    assert [r.getMessage() for r in caplog.records] == [
+        "the training loader has 5 batches, the checkpoint's had 7: "
+        "resuming after batch 2 of epoch 0 anyway"
+    ]
+    assert len(list(fresh)) == 3
+
+
+def test_the_world_size_warning_in_full(caplog: pytest.LogCaptureFixture) -> None:
+    state = {"random_states": [capture_random_states()] * 2}
+    with caplog.at_level(logging.WARNING, logger="tacgen.nn.resumable"):
+        assert own_random_states(state) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "the checkpoint holds random states of 2 processes, this run has 1: "
+        "they are not restored (dropout draws differ from the interrupted run)"
+    ]
+
+
+def test_every_ranks_states_are_gathered_and_each_rank_restores_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under DDP (faked: two processes) rank zero's checkpoint holds both ranks' states."""
+    other = {"rank": 1}
+
+    def all_gather_object(gathered: list[Any], states: dict[str, Any]) -> None:
+        gathered[0], gathered[1] = states, other
+
+    monkeypatch.setattr(resumable, "process_group", lambda: (2, 1))
+    monkeypatch.setattr(torch.distributed, "all_gather_object", all_gather_object)
+    state = make().state_dict()
+    mine, theirs = state["random_states"]
+    assert theirs is other and set(mine) == {"python", "numpy", "torch"}
+    assert own_random_states(state) == other  # rank 1's
+
+
+def test_cuda_states_are_kept_and_restored_only_with_cuda(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Faked CUDA: its states are captured once CUDA is in use, and restored where it is."""
+    cuda_states = [torch.ByteTensor([1, 2])]
+    restored: list[Any] = []
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: cuda_states)
+    monkeypatch.setattr(torch.cuda, "set_rng_state_all", restored.append)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)
+    assert "cuda" not in capture_random_states()  # CUDA not used (yet): nothing to keep
+    restore_random_states(capture_random_states())
+    assert restored == []
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    states = capture_random_states()
+    assert states["cuda"] is cuda_states
+    restore_random_states(states)
+    assert restored == [cuda_states]
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # a machine without CUDA
+    restore_random_states(states)
+    assert restored == [cuda_states]
+
+
+def test_restoring_from_a_lightning_checkpoint(caplog: pytest.LogCaptureFixture) -> None:
+    assert restore_checkpoint_random_states({}) is False
+    states = capture_random_states()
+    expected = torch.rand(2)
+    loaders = [{}, {"random_states": [states]}]  # a loader without a state, then ours
+    checkpoint = {"loops": {"fit_loop": {"state_dict": {"combined_loader": loaders}}}}
+    with caplog.at_level(logging.WARNING, logger="tacgen.nn.resumable"):
+        assert restore_checkpoint_random_states(checkpoint) is True
+    assert torch.equal(torch.rand(2), expected) and not caplog.records
