@@ -4,6 +4,7 @@ Usage::
 
     OMP_NUM_THREADS=2 python benchmarks/bench_ann.py [--premises 180000] [--dim 1472]
         [--data topics|lowrank|random] [--queries 500] [-k 10 100] [--variants NAME ...]
+        [--knobs N ...] [--proxy-mix 3] [--proxy-noise 1.0] [--calibration-queries 500]
 
 Builds ``bench_retrieval``'s synthetic corpus (``--premises`` premises over ``--files``
 files, a random import DAG) for accessibility, queries at random (file, position) as
@@ -28,6 +29,13 @@ top-10, the fallback and direct rates, the index's memory (resident-set growth o
 process that loads the file) and disk size as fractions of the float32 matrix, and build
 time. Searches run one query at a time (faiss uses one thread for a single query); builds
 use ``OMP_NUM_THREADS`` threads (faiss) or all cores (usearch).
+
+``tacgen-calibrated`` is the index ``tacgen index`` writes: built, then calibrated
+(:func:`tacgen.retrieval.calibrate.calibrate`, on proxy queries made from the premise
+embeddings, never from the benchmark's queries) for each ``--proxy-mix`` x
+``--proxy-noise``; a ``calibration`` line gives the chosen ``nprobe``, the proxies' recall
+curve and timings, and the variant is then measured on the real queries at each chosen
+``nprobe``. ``--knobs`` replaces the other variants' search settings.
 """
 
 from __future__ import annotations
@@ -261,8 +269,8 @@ def faiss_ivf_refine(nlist: int) -> Callable[[np.ndarray], Any]:
 VARIANTS: dict[str, tuple[Callable[[np.ndarray], Any], list[int]]] = {
     "tacgen-calibrated": (tacgen_ivf(1024), []),
     "tacgen-faiss-ivf1024-sq8": (tacgen_ivf(1024), [16, 32, 64, 128]),
-    "tacgen-faiss-ivf4096-sq8": (tacgen_ivf(4096), [64, 128, 256, 512]),
-    "faiss-ivf1024-sq8-refine": (faiss_ivf_refine(1024), [64, 128, 256]),
+    "tacgen-faiss-ivf2048-sq8": (tacgen_ivf(2048), [512, 1024, 2048]),
+    "faiss-ivf1024-sq8-refine": (faiss_ivf_refine(1024), [256, 512, 1024]),
     "faiss-hnsw16-sq8": (faiss_hnsw(16, "QT_8bit"), [128, 256, 512, 1024]),
     "usearch-hnsw32-i8": (usearch_hnsw("i8", 32), [128, 256, 512, 1024]),
     "usearch-hnsw16-f16": (usearch_hnsw("f16", 16), [128, 256, 512]),

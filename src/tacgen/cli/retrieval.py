@@ -5,7 +5,8 @@
 - ``tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]``: the
   predictions file (``data.preds_path`` of the generator) for train, val and test.
 - ``tacgen index --ckpt CKPT --corpus corpus.jsonl --out index.safetensors``: the corpus'
-  premise embeddings, and their ANN index beside them (``index.ann``; ``--no-ann`` skips it).
+  premise embeddings, and their ANN index beside them (``index.ann``; ``--no-ann`` skips it),
+  its ``nprobe`` calibrated to ``--target-recall`` on proxy queries unless ``--nprobe``.
 - ``tacgen retrieve --ckpt CKPT --state ... --file-path ... --position LINE COL``: the best
   accessible premises of one state.
 

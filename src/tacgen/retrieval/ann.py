@@ -54,7 +54,8 @@ class AnnSettings:
     nlist: int = 0
     """Inverted lists (k-means cells); 0: ``min(1024, premises // 39)``, at least 1."""
     nprobe: int = 64
-    """Lists scanned per query (more: better recall, slower)."""
+    """Lists scanned per query (more: better recall, slower). ``tacgen index`` stores the
+    calibrated one; files written before calibration hold this default."""
 
     def __post_init__(self) -> None:
         if self.backend not in ANN_BACKENDS:
