@@ -8,11 +8,15 @@ accessible Recall@10 of the index against the exact float32 search, for ``nprobe
 4, ... up to ``nlist``, and keeps the smallest that reaches the target (0.99 by default).
 
 **The proxy queries.** Proof states are not premises, but a trained retriever puts a state
-near the premises its proof uses, each of which the state can access. A proxy query is a
-premise drawn at random, moved off it by isotropic Gaussian noise of ``noise`` times its
-norm (default 1: cosine 0.71 to it), and asked from the premise's own position, so the
-premise itself and what follows it in its file are not accessible: the proxy must find
-the premise's neighbours, not the premise. Only proxies with more accessible premises than
+near the premises its proof uses, each accessible to the theorem. A proxy query is asked
+at a random premise's position (so it sees what a theorem there sees: not that premise,
+nor what follows it in its file), and is the sum of ``mix`` (3) premises drawn at random
+from those accessible there, plus isotropic Gaussian noise of ``noise`` (1) times the
+sum's norm. The drawn premises are unrelated to each other, so a proxy lies between
+clusters, the hard case for an inverted file: on the synthetic data of
+``benchmarks/bench_ann.py`` proxies needed as many lists as the real queries, or more
+(BENCHMARKS.md). A single premise plus noise was too easy there (it chose 16-32 lists
+where the queries needed 64). Only proxies with more accessible premises than
 :class:`~tacgen.retrieval.searcher.AccessibleSearch` fetches candidates count (the others
 are searched exactly, recall 1 whatever ``nprobe`` is). Recall is measured as the search
 runs: over-fetched, filtered by accessibility, with the exact fallback.
