@@ -222,7 +222,10 @@ def write_calibrated_ann(
 
 
 def prefers_exact(path: str | os.PathLike[str], stamp: AnnStamp) -> bool:
-    """Whether an ANN index file's calibration says to search exactly (logged when so).
+    """Whether an ANN index file's calibration says to search exactly.
+
+    ``tacgen index`` warned about it when it wrote the file; here it is logged at debug
+    level only (a command's error stays one line).
 
     Raises:
         IndexFileError: when the file is damaged, or built from other embeddings.
@@ -230,7 +233,7 @@ def prefers_exact(path: str | os.PathLike[str], stamp: AnnStamp) -> bool:
     chosen = read_calibration(path, stamp)
     if chosen is None or not chosen.use_exact:
         return False
-    logger.warning(
+    logger.debug(
         "%s: searching exactly, as its calibration says (Recall@10 %.3f at nprobe %d, "
         "target %g; %.2f ms against %.2f ms exact)",
         path, chosen.recall, chosen.nprobe, chosen.target, chosen.ann_ms, chosen.exact_ms,

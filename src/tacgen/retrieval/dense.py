@@ -240,13 +240,13 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
                 encoder or width, or is damaged (the message names the file).
         """
         corpus, beside = self.corpus, ann_files.ann_path(path)
-        mapped = ann and beside.is_file()  # the embeddings are then read only on fallback
+        wanted = ann and beside.is_file()  # the embeddings are then read only on fallback
         index = load_index(
-            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info(), mapped
+            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info(), wanted
         )
-        mapped = mapped and not prefers_exact(beside, self.ann_stamp())  # its calibration's
+        mapped = wanted and not prefers_exact(beside, self.ann_stamp())  # its calibration's
         self._ann = ann_files.load_ann(beside, self.ann_stamp()) if mapped else None
-        if not mapped:
+        if not wanted:
             logger.info("exact search over %s (no ANN index beside it, or exact asked)", path)
         self._engine = None
         self._index = index.embeddings if mapped else index.embeddings.to(self.device)
