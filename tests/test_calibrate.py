@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from tacgen.cli import main
 from tacgen.data.corpus import AccessibleSet, Corpus
@@ -37,7 +38,9 @@ from tacgen.retrieval.calibrate import (
     recall_at,
     write_calibrated_ann,
 )
+from tacgen.retrieval.exact import ExactSearcher
 from tacgen.retrieval.loading import load_retriever
+from tacgen.retrieval.searcher import AccessibleSearch
 from test_indexing import checkpoint  # noqa: F401 - a fixture
 from test_searchers import PER_FILE, brute_force, unit, write_corpus
 
@@ -71,9 +74,7 @@ def test_calibration_scans_more_lists_on_unclustered_data(corpus: Corpus) -> Non
         assert ann.settings.nprobe == found.nprobe == found.curve[-1][0]
         # The estimate is what the search returns, against an independent brute force.
         queries, allowed = proxy_queries(e, corpus, QUICK, 64)
-        search = calibration_module.AccessibleSearch(
-            calibration_module.ExactSearcher(calibration_module.torch.from_numpy(e)), ann
-        )
+        search = AccessibleSearch(ExactSearcher(torch.from_numpy(e)), ann)
         truth = brute_force(queries, e, allowed, 10)
         assert recall_at(search.search(queries, 10, allowed)[0], truth) == found.recall
         chosen[name] = found.nprobe
