@@ -4,6 +4,7 @@ Usage::
 
     OMP_NUM_THREADS=2 python benchmarks/bench_ann.py [--premises 180000] [--dim 1472]
         [--data topics|lowrank|random] [--queries 500] [-k 10 100] [--variants NAME ...]
+        [--knobs N ...] [--proxy-mix 3] [--proxy-noise 1.0] [--calibration-queries 500]
 
 Builds ``bench_retrieval``'s synthetic corpus (``--premises`` premises over ``--files``
 files, a random import DAG) for accessibility, queries at random (file, position) as
@@ -28,6 +29,13 @@ top-10, the fallback and direct rates, the index's memory (resident-set growth o
 process that loads the file) and disk size as fractions of the float32 matrix, and build
 time. Searches run one query at a time (faiss uses one thread for a single query); builds
 use ``OMP_NUM_THREADS`` threads (faiss) or all cores (usearch).
+
+``tacgen-calibrated`` is the index ``tacgen index`` writes: built, then calibrated
+(:func:`tacgen.retrieval.calibrate.calibrate`, on proxy queries made from the premise
+embeddings, never from the benchmark's queries) for each ``--proxy-mix`` x
+``--proxy-noise``; a ``calibration`` line gives the chosen ``nprobe``, the proxies' recall
+curve and timings, and the variant is then measured on the real queries at each chosen
+``nprobe``. ``--knobs`` replaces the other variants' search settings.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from machine import cpu_model
 from tacgen.data.corpus import AccessibleSet, Corpus
 from tacgen.retrieval.ann import AnnSettings, AnnStamp, build_ann, load_ann, save_ann
 from tacgen.retrieval.ann_faiss import FaissIVFSearcher, premise_mask
+from tacgen.retrieval.calibrate import CalibrationSettings, calibrate
 from tacgen.retrieval.exact import ExactSearcher
 from tacgen.retrieval.searcher import AccessibleSearch, SearchSettings
 
@@ -106,7 +115,7 @@ if sys.argv[1].startswith("tacgen"):
 elif sys.argv[1].startswith("faiss"):
     import faiss
     before = rss()
-    index = faiss.read_index(sys.argv[2])
+    index = faiss.read_index(sys.argv[2], faiss.IO_FLAG_MMAP_IFC if "refine" in sys.argv[1] else 0)
 else:
     from usearch.index import Index
     before = rss()
@@ -131,10 +140,13 @@ class Variant:
     def __init__(self, name: str, build: Callable[[np.ndarray], Any], knobs: list[int]):
         self.name, self._build, self.knobs = name, build, knobs
         self.index: Any = None
-        self.knob = knobs[0]
+        self.knob = knobs[0] if knobs else 0
+        self.built_s = 0.0
 
     def build(self, e: np.ndarray) -> None:
+        start = time.perf_counter()
         self.index = self._build(e)
+        self.built_s = time.perf_counter() - start
 
     @property
     def tacgen(self) -> bool:
@@ -157,7 +169,8 @@ class Variant:
         elif self.name.startswith("faiss"):
             import faiss
 
-            self.index = faiss.read_index(str(path))
+            flags = faiss.IO_FLAG_MMAP_IFC if "refine" in self.name else 0
+            self.index = faiss.read_index(str(path), flags)
         else:
             from usearch.index import Index
 
@@ -191,7 +204,10 @@ class Variant:
                 bits = np.packbits(premise_mask(allowed[i]), bitorder="little")
                 sel = faiss.IDSelectorBitmap(self.index.ntotal, faiss.swig_ptr(bits))
             params: Any
-            if "ivf" in self.name:
+            if "refine" in self.name:
+                base = faiss.SearchParametersIVF(nprobe=self.knob, sel=sel)
+                params = faiss.IndexRefineSearchParameters(k_factor=REFINE, base_index_params=base)
+            elif "ivf" in self.name:
                 params = faiss.SearchParametersIVF(nprobe=self.knob, sel=sel)
             else:
                 params = faiss.SearchParametersHNSW(efSearch=max(self.knob, k), sel=sel)
@@ -230,15 +246,44 @@ def usearch_hnsw(dtype: str, m: int) -> Callable[[np.ndarray], Any]:
     return build
 
 
+def faiss_ivf_refine(nlist: int) -> Callable[[np.ndarray], Any]:
+    """IVF-SQ8 whose candidates are re-ranked by float32 dot products (``IndexRefineFlat``;
+    the float32 rows are memory-mapped when loaded, ``IO_FLAG_MMAP_IFC``)."""
+
+    def build(e: np.ndarray) -> Any:
+        import faiss
+
+        cells = faiss.IndexFlatIP(e.shape[1])
+        base = faiss.IndexIVFScalarQuantizer(
+            cells, e.shape[1], nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = np.random.default_rng(0).permutation(len(e))[: 64 * nlist]
+        base.train(e[np.sort(sample)])
+        index = faiss.IndexRefineFlat(base)
+        index.add(e)
+        return index
+
+    return build
+
+
 VARIANTS: dict[str, tuple[Callable[[np.ndarray], Any], list[int]]] = {
+    "tacgen-calibrated": (tacgen_ivf(1024), []),
     "tacgen-faiss-ivf1024-sq8": (tacgen_ivf(1024), [16, 32, 64, 128]),
+    "tacgen-faiss-ivf2048-sq8": (tacgen_ivf(2048), [512, 1024, 2048]),
+    "faiss-ivf1024-sq8-refine": (faiss_ivf_refine(1024), [256, 512, 1024]),
     "faiss-hnsw16-sq8": (faiss_hnsw(16, "QT_8bit"), [128, 256, 512, 1024]),
     "usearch-hnsw32-i8": (usearch_hnsw("i8", 32), [128, 256, 512, 1024]),
     "usearch-hnsw16-f16": (usearch_hnsw("f16", 16), [128, 256, 512]),
 }
 """Name -> (builder, search knobs: efSearch for HNSW, nprobe for IVF). ``tacgen-*`` is
 tacgen's own index (:func:`build_ann`, :func:`save_ann`, :func:`load_ann`, its search);
-the others call their library directly (faiss ones filter by the same bitmap)."""
+the others call their library directly (faiss ones filter by the same bitmap).
+``tacgen-calibrated`` is searched at the ``nprobe`` that :func:`calibrate` chooses on proxy
+queries (for each ``--proxy-noise``); the refine variant fetches ``REFINE`` times the
+candidates from the IVF lists and re-ranks them in float32."""
+
+REFINE = 4
+"""``k_factor`` of the refine variant: candidates re-ranked per wanted premise."""
 
 
 def measure(
@@ -293,6 +338,10 @@ def main() -> None:
     parser.add_argument("-k", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--knobs", type=int, nargs="+", help="override the variants' knobs")
+    parser.add_argument("--proxy-noise", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--proxy-mix", type=int, nargs="+", default=[3])
+    parser.add_argument("--calibration-queries", type=int, default=500)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
@@ -324,19 +373,37 @@ def main() -> None:
               f"{r['recall']:>6.3f} {'-':>8} {'-':>6} {1.0:>6.2f}x "
               f"{1.0:>5.2f}x {'-':>7}")  # fmt: skip
     for name in args.variants:
-        run_variant(name, e, q, access, truths, args.k, Path(tempfile.gettempdir()))
+        variant = Variant(name, VARIANTS[name][0], args.knobs or VARIANTS[name][1])
+        variant.build(e)
+        if name == "tacgen-calibrated":
+            variant.knobs = calibrated_knobs(variant, e, corpus, args)
+        run_variant(variant, e, q, access, truths, args.k, Path(tempfile.gettempdir()))
+
+
+def calibrated_knobs(
+    variant: Variant, e: np.ndarray, corpus: Corpus, args: argparse.Namespace
+) -> list[int]:
+    """The ``nprobe`` that tacgen's calibration chooses for each ``--proxy-noise``."""
+    chosen = []
+    for noise, mix in ((n, m) for n in args.proxy_noise for m in args.proxy_mix):
+        settings = CalibrationSettings(queries=args.calibration_queries, noise=noise, mix=mix)
+        start = time.perf_counter()
+        c = calibrate(variant.index, e, corpus, settings)
+        curve = " ".join(f"{p}:{r:.3f}" for p, r in c.curve)
+        print(f"calibration (proxy mix {mix}, noise {noise:g}, {c.queries} proxies, "
+              f"{time.perf_counter() - start:.0f} s): nprobe {c.nprobe}, proxy R@10 "
+              f"{c.recall:.3f}, ann {c.ann_ms:.2f} ms, exact {c.exact_ms:.2f} ms, use_exact "
+              f"{c.use_exact}; curve {curve}", flush=True)  # fmt: skip
+        chosen.append(c.nprobe)
+    return sorted(set(chosen))
 
 
 def run_variant(
-    name: str, e: np.ndarray, q: np.ndarray, access: list[AccessibleSet],
+    variant: Variant, e: np.ndarray, q: np.ndarray, access: list[AccessibleSet],
     truths: dict[int, np.ndarray], ks: list[int], tmp: Path,
 ) -> None:  # fmt: skip
-    """Builds, saves, reloads and measures one variant at each of its knobs."""
-    build, knobs = VARIANTS[name]
-    variant = Variant(name, build, knobs)
-    start = time.perf_counter()
-    variant.build(e)
-    built_s = time.perf_counter() - start
+    """Saves, reloads and measures one built variant at each of its knobs."""
+    name, built_s = variant.name, variant.built_s
     path = tmp / f"bench_ann_{os.getpid()}_{name}.index"
     variant.save(path)
     disk = path.stat().st_size / e.nbytes
@@ -347,7 +414,7 @@ def run_variant(
     path.unlink()
     search = AccessibleSearch(ExactSearcher(torch.from_numpy(e)), variant, SearchSettings(),
                               premises=len(e))  # fmt: skip
-    for knob in knobs:
+    for knob in variant.knobs:
         variant.knob = knob
         for k in ks:
             r = measure(search, q, access, k, truths[k])

@@ -5,7 +5,8 @@
 - ``tacgen retriever predict --ckpt CKPT --out preds.jsonl [--config FILE.yaml]``: the
   predictions file (``data.preds_path`` of the generator) for train, val and test.
 - ``tacgen index --ckpt CKPT --corpus corpus.jsonl --out index.safetensors``: the corpus'
-  premise embeddings, and their ANN index beside them (``index.ann``; ``--no-ann`` skips it).
+  premise embeddings, and their ANN index beside them (``index.ann``; ``--no-ann`` skips it),
+  its ``nprobe`` calibrated to ``--target-recall`` on proxy queries unless ``--nprobe``.
 - ``tacgen retrieve --ckpt CKPT --state ... --file-path ... --position LINE COL``: the best
   accessible premises of one state.
 
@@ -186,8 +187,17 @@ def _index_parser() -> argparse.ArgumentParser:
         help="ANN inverted lists (default: min(1024, premises // 39))",
     )  # fmt: skip
     p.add_argument(
-        "--nprobe", type=int_at_least(1), default=64,
-        help="ANN lists scanned per query, stored in the index (default: 64)",
+        "--nprobe", type=int_at_least(1),
+        help="ANN lists scanned per query, stored in the index (default: the smallest "
+        "reaching --target-recall on proxy queries)",
+    )  # fmt: skip
+    p.add_argument(
+        "--target-recall", type=_fraction, default=0.99,
+        help="the Recall@10 the calibration of nprobe aims at (default: 0.99)",
+    )  # fmt: skip
+    p.add_argument(
+        "--calibration-queries", type=int_at_least(1), default=500,
+        help="proxy queries the calibration estimates recall on (default: 500)",
     )  # fmt: skip
     return p
 
@@ -219,15 +229,19 @@ def _retrieve_parser() -> argparse.ArgumentParser:
 def index(name: str, argv: list[str]) -> int:
     """``tacgen index``: encodes the corpus and writes the embeddings file."""
     from tacgen.nn.device import resolve_device
-    from tacgen.retrieval.ann import AnnSettings, ann_path
+    from tacgen.retrieval.ann import AnnSettings, ann_path, read_calibration
+    from tacgen.retrieval.calibrate import CalibrationSettings
     from tacgen.retrieval.loading import load_retriever
 
     args = _index_parser().parse_args(argv)
-    settings = AnnSettings(nlist=args.nlist or 0, nprobe=args.nprobe) if args.ann else None
+    settings = AnnSettings(nlist=args.nlist or 0) if args.ann else None
+    calibration = CalibrationSettings(
+        args.target_recall, args.calibration_queries, nprobe=args.nprobe
+    )
     start = time.perf_counter()
     device = resolve_device(args.device)
     retriever = load_retriever(args.ckpt, args.corpus, None, device, args.batch_size, True)
-    out = retriever.save_index(args.out, ann=settings)
+    out = retriever.save_index(args.out, ann=settings, calibration=calibration)
     if settings is None:
         ann_path(out).unlink(missing_ok=True)  # an index of earlier embeddings
     also = f" and its ANN index {ann_path(out)}" if settings else ""
@@ -235,7 +249,25 @@ def index(name: str, argv: list[str]) -> int:
         f"indexed {len(retriever.corpus)} premises (dim {retriever.embedding_dim}) of "
         f"{retriever.corpus.path} into {out}{also} in {time.perf_counter() - start:.1f}s"
     )
+    if settings is not None:
+        chosen = read_calibration(ann_path(out), retriever.ann_stamp())
+        assert chosen is not None  # written just now
+        print(chosen.summary(settings.lists(len(retriever.corpus))))
+        warning = chosen.warning(settings.lists(len(retriever.corpus)))
+        if warning:
+            print(warning, file=sys.stderr)
     return 0
+
+
+def _fraction(text: str) -> float:
+    # A recall target: a number in (0, 1].
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
+    return value
 
 
 def retrieve(name: str, argv: list[str]) -> int:

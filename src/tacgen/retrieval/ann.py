@@ -6,7 +6,9 @@ reading the whole float32 matrix. The file is::
 
     b"tacgen-ann-index/1\\n"  8-byte little-endian header length  JSON header  payload
 
-The header names the backend (a key of :data:`ANN_BACKENDS`), its settings, and what the
+The header names the backend (a key of :data:`ANN_BACKENDS`), its settings (``nprobe``:
+the one chosen at build time, see :mod:`tacgen.retrieval.calibrate`), the build-time
+:class:`Calibration` (absent from files written before it existed), and what the
 index was built from: the corpus fingerprint, the number of premises, the width and the
 encoder (as stamped in the embeddings file). Loading checks all of them against the
 embeddings in use, so an index of another corpus, width or encoder, or a damaged file,
@@ -21,7 +23,7 @@ import json
 import os
 import struct
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,7 +54,8 @@ class AnnSettings:
     nlist: int = 0
     """Inverted lists (k-means cells); 0: ``min(1024, premises // 39)``, at least 1."""
     nprobe: int = 64
-    """Lists scanned per query (more: better recall, slower)."""
+    """Lists scanned per query (more: better recall, slower). ``tacgen index`` stores the
+    calibrated one; files written before calibration hold this default."""
 
     def __post_init__(self) -> None:
         if self.backend not in ANN_BACKENDS:
@@ -67,6 +70,9 @@ class AnnSettings:
 
 class AnnSearcher(Searcher, Protocol):
     """An approximate :class:`Searcher` that can be built and serialized."""
+
+    settings: AnnSettings
+    """How it was built, and the ``nprobe`` it searches with (may be replaced)."""
 
     @classmethod
     def build(cls, embeddings: np.ndarray, settings: AnnSettings) -> AnnSearcher:
@@ -118,8 +124,84 @@ class AnnStamp:
     encoder: Mapping[str, Any]
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """How the index's search compared with the exact one at build time (in the file).
+
+    Measured on proxy queries (:func:`tacgen.retrieval.calibrate.calibrate`), searched as
+    :class:`~tacgen.retrieval.searcher.AccessibleSearch` searches: accessible Recall@10
+    against the exact float32 search, and single-query latencies of both.
+    """
+
+    nprobe: int
+    """The ``nprobe`` chosen (or fixed by the user) and stored in the settings."""
+    recall: float
+    """Estimated accessible Recall@10 at ``nprobe``."""
+    queries: int
+    """Proxy queries it was estimated on (0: none had more accessible premises than the
+    candidates fetched, so every search is exact at once)."""
+    target: float
+    """The Recall@10 aimed at."""
+    ann_ms: float
+    """Median single-query latency through the index at ``nprobe``, milliseconds."""
+    exact_ms: float
+    """Median single-query latency of the exact float32 search, milliseconds."""
+    calibrated: bool = True
+    """Whether ``nprobe`` was chosen by calibration (False: fixed with ``--nprobe``)."""
+    use_exact: bool = False
+    """Searchers should search the float32 embeddings exactly instead of the index: the
+    calibration found it short of the target at every ``nprobe``, or no faster."""
+    curve: tuple[tuple[int, float], ...] = ()
+    """``(nprobe, recall)`` of every ``nprobe`` tried, in order."""
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Calibration:
+        """The calibration from its header object (``asdict`` of one)."""
+        curve = tuple((int(p), float(r)) for p, r in raw.get("curve", ()))
+        return cls(**{**raw, "curve": curve})
+
+    @property
+    def reached(self) -> bool:
+        """Whether the estimated recall reaches the target."""
+        return self.recall >= self.target
+
+    def summary(self, nlist: int) -> str:
+        """One line: the lists, ``nprobe`` and the estimated recall."""
+        return (
+            f"ANN index: nlist {nlist}, nprobe {self.nprobe}, estimated Recall@10 "
+            f"{self.recall:.3f} on {self.queries} proxy queries (target {self.target:g}; "
+            f"p50 {self.ann_ms:.2f} ms, exact search {self.exact_ms:.2f} ms)"
+        )
+
+    def warning(self, nlist: int) -> str | None:
+        """One line when the index misses the target or is no faster than exact, else None."""
+        problems = []
+        if not self.reached:
+            where = "even nprobe = nlist" if self.calibrated else "nprobe"
+            problems.append(
+                f"{where} ({self.nprobe} of {nlist}) reaches only Recall@10 "
+                f"{self.recall:.3f} < {self.target:g}"
+            )
+        if self.queries and self.ann_ms >= self.exact_ms:
+            problems.append(
+                f"the index ({self.ann_ms:.2f} ms) is no faster than the exact search "
+                f"({self.exact_ms:.2f} ms)"
+            )
+        if not problems:
+            return None
+        if self.use_exact:
+            advice = "searches will be exact (the index says so; --nprobe N forces it)"
+        else:
+            advice = "search with --exact, or rebuild without --nprobe to calibrate"
+        return f"warning: {' and '.join(problems)}: {advice}"
+
+
 def save_ann(
-    path: str | os.PathLike[str], searcher: AnnSearcher, settings: AnnSettings, stamp: AnnStamp
+    path: str | os.PathLike[str],
+    searcher: AnnSearcher,
+    settings: AnnSettings,
+    stamp: AnnStamp,
+    calibration: Calibration | None = None,
 ) -> Path:
     """Writes an ANN index file atomically.
 
@@ -128,14 +210,16 @@ def save_ann(
         searcher: the built index.
         settings: how it was built.
         stamp: what it was built from.
+        calibration: its build-time calibration, if any.
 
     Returns:
         The written path.
     """
-    header = json.dumps(
-        {"settings": asdict(settings), **asdict(stamp), "encoder": dict(stamp.encoder)},
-        sort_keys=True,
-    ).encode()
+    fields: dict[str, Any] = {"settings": asdict(settings), **asdict(stamp)}
+    fields["encoder"] = dict(stamp.encoder)
+    if calibration is not None:
+        fields["calibration"] = asdict(calibration)
+    header = json.dumps(fields, sort_keys=True).encode()
     payload = searcher.to_bytes()
     target = Path(path)
     with atomic_path(target) as partial, partial.open("wb") as out:
@@ -161,12 +245,43 @@ def _read_header(path: Path) -> tuple[dict[str, Any], int]:
     return header, len(ANN_FORMAT) + 8 + size
 
 
-def load_ann(path: str | os.PathLike[str], stamp: AnnStamp) -> AnnSearcher:
+def read_calibration(path: str | os.PathLike[str], stamp: AnnStamp) -> Calibration | None:
+    """The build-time calibration of an ANN index file, after checking its stamp.
+
+    Args:
+        path: the index file.
+        stamp: the corpus, shape and encoder of the embeddings in use.
+
+    Returns:
+        The calibration, or None for a file written without one (the stored ``nprobe``,
+        64 then, is used as it is).
+
+    Raises:
+        FileNotFoundError: when the file does not exist.
+        IndexFileError: when it is damaged, or built from another corpus, width or encoder.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"ANN index not found: {source}")
+    header, _ = _read_header(source)
+    _check_stamp(source, header, stamp)
+    raw = header.get("calibration")
+    try:
+        return None if raw is None else Calibration.from_json(raw)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise IndexFileError(f"{source}: unreadable ANN calibration ({one_line(error)})") from error
+
+
+def load_ann(
+    path: str | os.PathLike[str], stamp: AnnStamp, nprobe: int | None = None
+) -> AnnSearcher:
     """Reads an ANN index file and checks that it was built from these embeddings.
 
     Args:
         path: the index file.
         stamp: the corpus, shape and encoder of the embeddings in use.
+        nprobe: search with this ``nprobe`` instead of the stored one (the calibrated
+            one, or 64 in files written before calibration).
 
     Returns:
         The searcher.
@@ -182,6 +297,8 @@ def load_ann(path: str | os.PathLike[str], stamp: AnnStamp) -> AnnSearcher:
     _check_stamp(source, header, stamp)
     try:
         settings = AnnSettings(**header["settings"])
+        if nprobe is not None:
+            settings = replace(settings, nprobe=nprobe)
         payload = np.fromfile(source, dtype=np.uint8, offset=offset)  # (bytes,)
         return _backend(settings.backend).from_bytes(payload, settings)
     except (KeyError, TypeError, ValueError, RuntimeError) as error:  # faiss: RuntimeError
@@ -205,23 +322,3 @@ def _check_stamp(source: Path, header: Mapping[str, Any], stamp: AnnStamp) -> No
     encoder = header.get("encoder", {})
     if encoder.get("weights_sha256") != stamp.encoder.get("weights_sha256"):
         raise IndexFileError(f"{source}: built from another encoder's embeddings{rebuild}")
-
-
-def write_ann_beside(
-    embeddings_path: str | os.PathLike[str],
-    embeddings: np.ndarray,
-    settings: AnnSettings,
-    stamp: AnnStamp,
-) -> Path:
-    """Builds the ANN index of an embeddings file and writes it beside it.
-
-    Args:
-        embeddings_path: the embeddings file (the index goes to :func:`ann_path` of it).
-        embeddings: its (premises, dim) float32 rows.
-        settings: the backend and its parameters.
-        stamp: what the embeddings were computed from.
-
-    Returns:
-        The index file's path.
-    """
-    return save_ann(ann_path(embeddings_path), build_ann(embeddings, settings), settings, stamp)

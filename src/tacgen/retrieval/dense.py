@@ -29,6 +29,7 @@ from tacgen.nn.module import BackboneSpec, T5Module, eval_mode
 from tacgen.nn.tokenizer import ByteTokenizer
 from tacgen.retrieval import ann as ann_files
 from tacgen.retrieval.batches import ContextBatch, RetrievalBatch
+from tacgen.retrieval.calibrate import CalibrationSettings, prefers_exact, write_calibrated_ann
 from tacgen.retrieval.encoder import encode_in_batches, masked_mean_pool, weights_sha256
 from tacgen.retrieval.exact import ExactSearcher
 from tacgen.retrieval.indexing import PremiseIndex, load_index, save_index
@@ -190,14 +191,18 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         return self._index
 
     def save_index(
-        self, path: str | os.PathLike[str], ann: ann_files.AnnSettings | None = None
+        self,
+        path: str | os.PathLike[str],
+        ann: ann_files.AnnSettings | None = None,
+        calibration: CalibrationSettings | None = None,
     ) -> Path:
         """Writes the embeddings, stamped with the corpus fingerprint and encoder info.
 
         Args:
             path: destination (``*.safetensors``), written atomically.
-            ann: when given, also build an ANN index with these settings and write it
-                beside the embeddings (:func:`~tacgen.retrieval.ann.ann_path`).
+            ann: when given, also build an ANN index, calibrate its ``nprobe``
+                (:mod:`~tacgen.retrieval.calibrate`) and write it beside the embeddings.
+            calibration: the recall target (defaults when None), or a fixed ``nprobe``.
 
         Returns:
             The written path.
@@ -208,10 +213,12 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
         written = save_index(path, index)
         if ann is not None:
             embeddings = self._index.detach().cpu().float().numpy()  # (premises, dim)
-            ann_files.write_ann_beside(written, embeddings, ann, self._stamp())
+            stamp = self.ann_stamp()
+            write_calibrated_ann(written, embeddings, self.corpus, ann, stamp, calibration)
         return written
 
-    def _stamp(self) -> ann_files.AnnStamp:
+    def ann_stamp(self) -> ann_files.AnnStamp:
+        """What this retriever's ANN index files are stamped with (and checked against)."""
         corpus = self.corpus
         return ann_files.AnnStamp(
             corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info()
@@ -233,12 +240,13 @@ class PremiseRetriever(T5Module, Retriever, spec=SPEC):
                 encoder or width, or is damaged (the message names the file).
         """
         corpus, beside = self.corpus, ann_files.ann_path(path)
-        mapped = ann and beside.is_file()  # the embeddings are then read only on fallback
+        wanted = ann and beside.is_file()  # the embeddings are then read only on fallback
         index = load_index(
-            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info(), mapped
+            path, corpus.fingerprint, len(corpus), self.embedding_dim, self.encoder_info(), wanted
         )
-        self._ann = ann_files.load_ann(beside, self._stamp()) if mapped else None
-        if not mapped:
+        mapped = wanted and not prefers_exact(beside, self.ann_stamp())  # its calibration's
+        self._ann = ann_files.load_ann(beside, self.ann_stamp()) if mapped else None
+        if not wanted:
             logger.info("exact search over %s (no ANN index beside it, or exact asked)", path)
         self._engine = None
         self._index = index.embeddings if mapped else index.embeddings.to(self.device)
