@@ -91,8 +91,16 @@ def teacher_forced(model: Any, prompt: Sequence[int], target: Sequence[int]) -> 
 
 def beam_search(model: Any, prompt: Sequence[int], num_beams: int, max_new: int, eos: int) -> Any:
     """transformers' beam search (``length_penalty=0``): [(generated ids, score)], best
-    first; the ids end with eos when the beam finished."""
+    first; the ids end with eos when the beam finished. One beam is greedy search, scored
+    by teacher forcing (``generate`` gives no sequence score then)."""
     ids = torch.tensor([list(prompt)])  # (1, len)
+    if num_beams == 1:
+        with torch.no_grad():
+            row = model.generate(
+                ids, max_new_tokens=max_new, do_sample=False, eos_token_id=eos, pad_token_id=eos
+            )[0, len(prompt) :].tolist()
+        row = row[: row.index(eos) + 1] if eos in row else row
+        return [(row, teacher_forced(model, prompt, row))]
     with torch.no_grad():
         out = model.generate(
             ids, num_beams=num_beams, num_return_sequences=num_beams, length_penalty=0.0,
