@@ -168,3 +168,21 @@ def test_stops_must_be_single_tokens(ct2_dir: Path) -> None:
         CT2CausalBackend(ct2_dir, tokenizer, bad, compute_type="float32")
     with pytest.raises(UsageError):
         CT2CausalBackend(ct2_dir, tokenizer, BFS, compute_type="float32", max_output_length=0)
+
+
+def test_export_ct2_of_a_causal_directory(
+    mini_causal_dir: Path, backend: CT2CausalBackend, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from tacgen.cli import main
+
+    out = tmp_path / "ct2"
+    argv = ["export", "--ckpt", str(mini_causal_dir), "--out", str(out), "--format", "ct2"]
+    assert main(argv) == 0
+    assert "CTranslate2 Generator, float32" in capsys.readouterr().out
+    exported = CT2CausalBackend(out, load_causal_tokenizer(out), BFS, compute_type="float32")
+    ((mine,),) = exported.score(PROMPTS[:1], [["simp"]])
+    ((theirs,),) = backend.score(PROMPTS[:1], [["simp"]])
+    assert mine == pytest.approx(theirs, abs=1e-6)
+    assert main(argv) == 2  # exists: --overwrite replaces it
+    assert main([*argv, "--overwrite", "--quantization", "int8"]) == 0
