@@ -99,13 +99,19 @@ def test_beam_search_matches_transformers(
             assert score == pytest.approx(expected, abs=ATOL), text
 
 
-def test_score_is_teacher_forced(backend: CT2CausalBackend, reference: tuple[Any, Any]) -> None:
+@pytest.mark.parametrize("name", ["bfs", "internlm-step"])
+def test_score_is_teacher_forced(ct2_dir: Path, reference: tuple[Any, Any], name: str) -> None:
+    """The continuation's log-probability: the target, then eos (``bfs``) or the end text
+    (``internlm-step``'s ``<|im_end|>``, no eos); the prompt rendered with name and path."""
     model, tokenizer = reference
+    template = TEMPLATES[name]
+    backend = CT2CausalBackend(ct2_dir, tokenizer, template, compute_type="float32")
+    prompts = [template.render(s, "demo", ("intro n", "simp")) for s, _ in CAUSAL_PAIRS[:2]]
     tactics = [[t for _, t in CAUSAL_PAIRS[:3]], ["simp", "ring", "intro h\n  exact h"]]
-    scores = backend.score(PROMPTS[:2], tactics)
-    for prompt, row, values in zip(PROMPTS, tactics, scores):
+    scores = backend.score(prompts, tactics)
+    for prompt, row, values in zip(prompts, tactics, scores):
         ids = tokenizer(prompt)["input_ids"]
-        expected = [teacher_forced(model, ids, continuation(tokenizer, BFS, t)) for t in row]
+        expected = [teacher_forced(model, ids, continuation(tokenizer, template, t)) for t in row]
         assert values == pytest.approx(expected, abs=ATOL)
     assert backend.score([], []) == []
 
@@ -154,8 +160,10 @@ def test_prefix_is_scored(backend: CT2CausalBackend, reference: tuple[Any, Any])
     )
 
 
-def test_stops_must_be_single_tokens(ct2_dir: Path) -> None:
-    tokenizer = load_causal_tokenizer(ct2_dir)
+def test_stop_tokens_and_stop_texts(ct2_dir: Path, reference: tuple[Any, Any]) -> None:
+    """A one-token stop text ends decoding; a longer one ends the completion at the token
+    that completes it (scored through it, as transformers' stop_strings stops)."""
+    model, tokenizer = reference
     internlm = CT2CausalBackend(
         ct2_dir, tokenizer, TEMPLATES["internlm-step"], compute_type="float32"
     )
@@ -163,9 +171,14 @@ def test_stops_must_be_single_tokens(ct2_dir: Path) -> None:
         tokenizer.eos_token_id,
         tokenizer.convert_tokens_to_ids("<|im_end|>"),
     ]
-    bad = PromptTemplate("custom", "{state}>>", stop=("\n\n",))
-    with pytest.raises(ConfigError, match="is 2 tokens"):
-        CT2CausalBackend(ct2_dir, tokenizer, bad, compute_type="float32")
+    cut = PromptTemplate("custom", "{state}:::", stop=("_co",), separator=":::")
+    backend = CT2CausalBackend(ct2_dir, tokenizer, cut, compute_type="float32")
+    assert backend.stop_texts == ["_co"]
+    (ranked,) = backend.decode(PROMPTS[1:2], 2, GenerationOptions())
+    assert ranked[0][0] == "rw [Nat.add"  # the model's 'rw [Nat.add_comm]', cut
+    ids = tokenizer(PROMPTS[1])["input_ids"]
+    scored = tokenizer.encode("rw [Nat.add_co", add_special_tokens=False)
+    assert ranked[0][1] == pytest.approx(teacher_forced(model, ids, scored), abs=ATOL)
     with pytest.raises(UsageError):
         CT2CausalBackend(ct2_dir, tokenizer, BFS, compute_type="float32", max_output_length=0)
 

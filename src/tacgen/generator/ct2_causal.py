@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from tacgen.core.atomic import replace_tree
 from tacgen.core.errors import CheckpointError, ConfigError, UsageError, one_line
 from tacgen.data.cache import default_cache_dir
+from tacgen.data.formatting import remove_marks
 from tacgen.generator.backends import Backend
 from tacgen.generator.ct2 import check_compute_type, source_digest
 from tacgen.generator.decoding import rank_candidates
@@ -218,9 +219,10 @@ class CT2CausalBackend(Backend):
         Args:
             ct2_dir: a directory from :func:`convert_causal_to_ct2`.
             tokenizer: the model's tokenizer (:func:`load_causal_tokenizer`).
-            template: the prompt template the model was trained with: its stop texts (each
-                one token of the tokenizer) end decoding beside eos, and it turns
-                completions into tactics.
+            template: the prompt template the model was trained with: a stop text that is
+                one token ends decoding beside eos; a longer one ends the completion at the
+                token that completes it (decoding runs on to eos, the completion is cut
+                and rescored); and it turns completions into tactics.
             device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
             compute_type: see :func:`causal_compute_type`; the device's default when None.
             max_input_length: a prompt keeps its last this many tokens (the template's end,
@@ -229,7 +231,6 @@ class CT2CausalBackend(Backend):
 
         Raises:
             UsageError: for a bad length or compute type.
-            ConfigError: when a stop text of the template is not one token.
         """
         import ctranslate2
 
@@ -248,16 +249,14 @@ class CT2CausalBackend(Backend):
         self.generator = ctranslate2.Generator(**self._options)
         self.tokenizer, self.template = tokenizer, template
         self.max_input_length, self.max_output_length = max_input_length, max_output_length
-        self.end_ids = [int(tokenizer.eos_token_id), *map(self._stop_id, template.stop)]
-
-    def _stop_id(self, stop: str) -> int:
-        ids = self.tokenizer.encode(stop, add_special_tokens=False)
-        if len(ids) != 1:
-            raise ConfigError(
-                f"template {self.template.name!r}: stop text {stop!r} is {len(ids)} tokens of "
-                "this tokenizer; the ct2 backend stops on single tokens"
-            )
-        return int(ids[0])
+        self.end_ids = [int(tokenizer.eos_token_id)]
+        self.stop_texts: list[str] = []
+        for stop in template.stop:  # one token: a stop token; longer: matched in text
+            ids = tokenizer.encode(stop, add_special_tokens=False)
+            if len(ids) == 1 and int(ids[0]) not in self.end_ids:
+                self.end_ids.append(int(ids[0]))
+            elif len(ids) != 1:
+                self.stop_texts.append(stop)
 
     @property
     def device(self) -> str:
@@ -299,10 +298,12 @@ class CT2CausalBackend(Backend):
         for start, result in zip(starts, results):
             completions = [prefix + [int(i) for i in ids] for ids in result.sequences_ids]
             scores = [float(s) for s in result.scores]
-            if prefix or options.mode == "sample":
+            if self.stop_texts:  # the completion ends where a stop text does
+                completions = [self._cut_at_stop_text(ids) for ids in completions]
+            if prefix or options.mode == "sample" or self.stop_texts:
                 prompt = start[: len(start) - len(prefix)]
                 scores = self._score_pairs([(prompt, ids) for ids in completions])
-            texts = [self.template.tactic(self._text(ids)) for ids in completions]
+            texts = [self._text(ids) for ids in completions]
             out.append(rank_candidates(texts, scores))
         return out
 
@@ -342,10 +343,24 @@ class CT2CausalBackend(Backend):
         ctranslate2.set_random_seed(options.seed)
         return ctranslate2.Generator(**self._options, inter_threads=1)
 
+    def _cut_at_stop_text(self, ids: list[int]) -> list[int]:
+        """The completion up to the token that completes a multi-token stop text (as
+        transformers' ``stop_strings`` stops), all of it when none does."""
+        if not self.stop_texts:
+            return ids
+        for k in range(1, len(ids) + 1):
+            text = self.tokenizer.decode(ids[:k], clean_up_tokenization_spaces=False)
+            if any(stop in text for stop in self.stop_texts):
+                return ids[:k]
+        return ids
+
     def _text(self, ids: Sequence[int]) -> str:
+        """The tactic of a completion: its text without the end token, cut by the template
+        (separator, stop texts, whitespace), premise marks removed."""
         if ids and ids[-1] in self.end_ids:
             ids = ids[:-1]
-        return str(self.tokenizer.decode(list(ids), skip_special_tokens=False))
+        text = str(self.tokenizer.decode(list(ids), clean_up_tokenization_spaces=False))
+        return remove_marks(self.template.tactic(text))
 
     def score(self, inputs: Sequence[str], tactics: Sequence[Sequence[str]]) -> list[list[float]]:
         """See :meth:`Backend.score`: ``inputs`` are rendered prompts; one ``score_batch``
