@@ -32,15 +32,22 @@ MINI_QWEN2: dict[str, Any] = {
 
 
 def train_causal_dir(
-    path: Path, template: PromptTemplate, steps: int = 60, seed: int = 0, config: Any = None
+    path: Path,
+    template: PromptTemplate,
+    steps: int = 60,
+    seed: int = 0,
+    config: Any = None,
+    examples: Sequence[tuple[str, str]] | None = None,
 ) -> Path:
-    """A Qwen2 (:data:`MINI_QWEN2` by default) trained for a few steps on
-    :data:`CAUSAL_PAIRS` (loss on the tactic and eos only, one padded batch), saved with
-    its byte-level tokenizer at ``path``."""
+    """A Qwen2 (:data:`MINI_QWEN2` by default) trained for a few steps on (prompt, tactic)
+    examples (:data:`CAUSAL_PAIRS` rendered by ``template`` by default; loss on the tactic
+    and eos only, one padded batch), saved with its byte-level tokenizer at ``path``."""
     torch.manual_seed(seed)
     model, tokenizer = build_causal("mini", config or MINI_QWEN2)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    ids, mask, labels = _batch(tokenizer, template)
+    if examples is None:
+        examples = [(template.render(state), tactic) for state, tactic in CAUSAL_PAIRS]
+    ids, mask, labels = _batch(tokenizer, template, examples)
     for _ in range(steps):
         model(input_ids=ids, attention_mask=mask, labels=labels).loss.backward()
         optimizer.step()
@@ -51,11 +58,29 @@ def train_causal_dir(
     return path
 
 
-def _batch(tokenizer: Any, template: PromptTemplate) -> tuple[Any, Any, Any]:
-    """(ids, attention mask, labels), right-padded, each (pairs, longest)."""
+def traced_examples(split: Path, template: PromptTemplate) -> list[tuple[str, str]]:
+    """(prompt, tactic) of every traced step of a split: the formatted state, the theorem's
+    name and the tactics before it, rendered by ``template``."""
+    from tacgen.data.formatting import format_state
+    from tacgen.prover.theorems import load_theorems
+
+    examples = []
+    for theorem in load_theorems(split):
+        before: list[str] = []
+        for step in theorem.traced:
+            prompt = template.render(format_state(step.state_before), theorem.full_name, before)
+            examples.append((prompt, step.tactic))
+            before.append(step.tactic)
+    return examples
+
+
+def _batch(
+    tokenizer: Any, template: PromptTemplate, examples: Sequence[tuple[str, str]]
+) -> tuple[Any, Any, Any]:
+    """(ids, attention mask, labels), right-padded, each (examples, longest)."""
     rows = []
-    for state, tactic in CAUSAL_PAIRS:
-        prompt = tokenizer(template.render(state))["input_ids"]
+    for prompt_text, tactic in examples:
+        prompt = tokenizer(prompt_text)["input_ids"]
         target = continuation(tokenizer, template, tactic)
         rows.append((prompt + target, [-100] * len(prompt) + target))
     width = max(len(ids) for ids, _ in rows)

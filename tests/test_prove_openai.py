@@ -150,3 +150,32 @@ def test_mean_token_divides_by_the_servers_token_count(monkeypatch: pytest.Monke
     assert {c.tactic: c.score for c in candidates} == {"simp": -1.0, "ring_nf": -0.5}
     (summed,) = ModelSource(2, options).propose(client, [Query("⊢ True")], "sum")
     assert {c.tactic: c.score for c in summed} == {"simp": -2.0, "ring_nf": -2.5}
+
+
+def test_the_spec_travels_to_ray_actors(fake: tuple[str, FakeOpenAI]) -> None:
+    """Ray actors receive the picklable spec and build their own client from it."""
+    import pickle
+
+    url, _ = fake
+    spec = GeneratorSpec(server=f"openai:{url}/v1", model="m", template="internlm-step")
+    copy = pickle.loads(pickle.dumps(spec))
+    assert copy == spec and copy.is_openai
+    client = build_generator(copy)
+    assert isinstance(client, OpenAIGenerator)
+    assert (client.url, client.model, client.template) == (url, "m", TEMPLATES["internlm-step"])
+
+
+@pytest.mark.slow  # a local Ray cluster
+def test_prove_on_ray_through_an_openai_server(
+    fake: tuple[str, FakeOpenAI], tmp_path: Path
+) -> None:
+    pytest.importorskip("ray")
+    url, server = fake
+    before = len(server.requests)
+    out = tmp_path / "ray.jsonl"
+    argv = ["prove", "--data-path", DEMO_TEST, "--env", "replay", "--out", str(out)]
+    openai = ["--server", f"openai:{url}", "--model", "m", "--template", "bfs"]
+    ray = ["--ray-address", "local", "--workers", "2", "--max-expansions", "2", "--limit", "3"]
+    assert main([*argv, *openai, *SAMPLING, *ray]) == 0
+    assert len(rows(out)) == 3
+    assert len(server.requests) > before
