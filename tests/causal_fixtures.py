@@ -58,22 +58,6 @@ def train_causal_dir(
     return path
 
 
-def traced_examples(split: Path, template: PromptTemplate) -> list[tuple[str, str]]:
-    """(prompt, tactic) of every traced step of a split: the formatted state, the theorem's
-    name and the tactics before it, rendered by ``template``."""
-    from tacgen.data.formatting import format_state
-    from tacgen.prover.theorems import load_theorems
-
-    examples = []
-    for theorem in load_theorems(split):
-        before: list[str] = []
-        for step in theorem.traced:
-            prompt = template.render(format_state(step.state_before), theorem.full_name, before)
-            examples.append((prompt, step.tactic))
-            before.append(step.tactic)
-    return examples
-
-
 def _batch(
     tokenizer: Any, template: PromptTemplate, examples: Sequence[tuple[str, str]]
 ) -> tuple[Any, Any, Any]:

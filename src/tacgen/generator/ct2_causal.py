@@ -39,7 +39,7 @@ from tacgen.data.formatting import remove_marks
 from tacgen.generator.backends import Backend
 from tacgen.generator.ct2 import check_compute_type, source_digest
 from tacgen.generator.decoding import rank_candidates
-from tacgen.generator.options import QUANTIZATIONS, Candidates, GenerationOptions, prefix_fits
+from tacgen.generator.options import QUANTIZATIONS, Candidates, GenerationOptions
 from tacgen.generator.templates import PromptTemplate
 
 if TYPE_CHECKING:
@@ -285,9 +285,9 @@ class CT2CausalBackend(Backend):
         tactics through ``template.tactic``, duplicates keep their best score."""
         if not inputs:
             return []
-        if not prefix_fits(options.prefix, self.max_output_length):
-            return [[] for _ in inputs]
         prefix = self.tokenizer.encode(options.prefix, add_special_tokens=False)
+        if len(prefix) >= self.max_output_length:  # no room for one more token
+            return [[] for _ in inputs]
         starts = [self.prompt_ids(prompt) + prefix for prompt in inputs]
         results = self._generator(options).generate_batch(
             [self.tokenizer.convert_ids_to_tokens(ids) for ids in starts],
