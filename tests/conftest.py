@@ -111,3 +111,15 @@ def tiny_ct2_cache(run_dir: Path, tiny_checkpoint: Path) -> Path:
         cached_ct2_dir(tiny_checkpoint, path)
 
     return build_once(run_dir / "ct2-cache", convert)
+
+
+@pytest.fixture(scope="session")
+def mini_causal_dir(run_dir: Path) -> Path:
+    """A small Qwen2 trained briefly on the model fixtures' pairs with the ``bfs`` template,
+    saved as a transformers directory with its tokenizer (``train_causal_dir``)."""
+    from causal_fixtures import train_causal_dir
+    from tacgen.generator.templates import TEMPLATES
+
+    return build_once(
+        run_dir / "mini-causal", lambda path: train_causal_dir(path, TEMPLATES["bfs"])
+    )

@@ -104,7 +104,8 @@ def spec_from_args(args: argparse.Namespace) -> Any:
                 f"{given[0]} goes with --ckpt; with --server the server's own retriever is "
                 "used (tacgen serve --retriever-ckpt ...)"
             )
-        return GeneratorSpec(server=server)
+        model, template = getattr(args, "model", None), getattr(args, "template", None)
+        return GeneratorSpec(server=server, model=model, template=template)
     if given and not args.retriever_ckpt:
         raise UsageError(
             "--retriever-index, --retriever-corpus and --retriever-exact need --retriever-ckpt"

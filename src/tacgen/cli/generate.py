@@ -131,6 +131,8 @@ def export(name: str, argv: list[str]) -> int:
     args = p.parse_args(argv)
     if args.quantization and args.format != "ct2":
         raise UsageError("--quantization is for --format ct2")
+    if args.format == "ct2" and _export_causal_ct2(args):
+        return 0
     from tacgen.generator.inference import read_generator_source
     from tacgen.nn.checkpoint import export_pretrained
 
@@ -145,3 +147,18 @@ def export(name: str, argv: list[str]) -> int:
         what = "T5ForConditionalGeneration + ByT5 tokenizer"
     print(f"exported {args.ckpt} to {out} ({what})")
     return 0
+
+
+def _export_causal_ct2(args: argparse.Namespace) -> bool:
+    """``--format ct2`` of a causal transformers directory (Qwen2, Llama, ...): converted
+    by CTranslate2's decoder-only converters, with its tokenizer and tacgen files. False
+    when the source is not such a directory."""
+    from tacgen.generator.ct2_causal import convert_causal_to_ct2, is_causal_hf_dir
+
+    source = Path(args.ckpt).expanduser()
+    if not is_causal_hf_dir(source):
+        return False
+    out = convert_causal_to_ct2(source, args.out, args.quantization, args.overwrite)
+    kind = f"CTranslate2 Generator, {args.quantization or 'float32'}"
+    print(f"exported {args.ckpt} to {out} ({kind})")
+    return True

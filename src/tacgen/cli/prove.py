@@ -57,7 +57,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", help="only the statements of this split (a .jsonl's 'split')")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--ckpt", "--ckpt_path", dest="ckpt", help="a generator to load")
-    source.add_argument("--server", help="a tacgen serve URL to ask (http://127.0.0.1:23337)")
+    source.add_argument(
+        "--server",
+        help="a tacgen serve URL to ask (http://127.0.0.1:23337), or openai:URL for an "
+        "OpenAI-compatible /v1/completions server (vLLM, SGLang) with --model and --template",
+    )
+    p.add_argument("--model", help="with --server openai:URL: the served model's name")
+    p.add_argument(
+        "--template",
+        help="with --server openai:URL: the model's prompt template (bfs, internlm-step, "
+        "reprover-causal, or a format string with {state}, {name}, {proof_before})",
+    )
     add_backend_arguments(p)
     add_retriever_arguments(p, _RETRIEVAL_HELP)
     p.add_argument(
@@ -238,12 +248,24 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("--backend and --compute-type choose how --ckpt is loaded")
     if args.ckpt is not None and not Path(args.ckpt).expanduser().exists():
         raise FileNotFoundError(f"generator checkpoint does not exist: {args.ckpt}")
-    spec_from_args(args)  # the retriever flags, checked before anything loads
+    spec = spec_from_args(args)  # the retriever flags, checked before anything loads
+    if spec.is_openai and args.mode != "sample":
+        raise UsageError(
+            "--server openai: samples: give --mode sample (BFS-Prover: --num-sampled-tactics "
+            "16 --temperature 0.7); OpenAI-compatible servers have no beam search"
+        )
     if args.server is not None and not args.ray_address:
+        from tacgen.prover.generators import build_generator
+        from tacgen.serving.openai import OpenAIGenerator
         from tacgen.serving.remote import RemoteGenerator
 
-        # An unreachable server is one line now, before any theorem is loaded.
-        RemoteGenerator(args.server).health()
+        # An unreachable (or not OpenAI-compatible) server is one line now, before any
+        # theorem is loaded.
+        client = build_generator(spec)
+        if isinstance(client, OpenAIGenerator):
+            client.check()
+        elif isinstance(client, RemoteGenerator):
+            client.health()
 
 
 def _check_same_environment(previous: list[dict[str, Any]], args: argparse.Namespace) -> None:

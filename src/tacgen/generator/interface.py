@@ -56,6 +56,25 @@ class TacticGenerator(ABC):
         """
         raise UsageError(f"{type(self).__name__} cannot score given tactics")
 
+    def token_counts(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[int]]:
+        """How many tokens each tactic's score sums over (``--score mean-token`` divides by
+        it), for tactics this generator has just generated or scored for these queries.
+
+        The default is the byte-level count: the tactic's UTF-8 bytes and eos (ByT5, and
+        tacgen's byte-level causal tokenizer with a template whose end is eos). A generator
+        with another tokenizer overrides it.
+
+        Args:
+            queries: the queries of the call that gave the tactics.
+            tactics: for each query, its tactics.
+
+        Returns:
+            For each query, the token count of each of its tactics, in order.
+        """
+        return [[len(t.encode("utf-8")) + 1 for t in row] for row in tactics]
+
     def score(
         self,
         state: str,

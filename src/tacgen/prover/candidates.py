@@ -25,8 +25,10 @@ from tacgen.generator.options import GenerationOptions
 ScoreKind = Literal["sum", "mean-token"]
 SCORES: tuple[ScoreKind, ...] = ("sum", "mean-token")
 """How an edge is scored: the tactic's log-probability (``sum``), or that divided by its
-token count (``mean-token``, BFS-Prover's length normalisation: ByT5 tokens are the
-tactic's UTF-8 bytes and eos). A node's priority is the sum of its path's edge scores."""
+token count (``mean-token``, BFS-Prover's cumulative log-probability over token count: the
+tokens the score sums over, as the generator counts them,
+:meth:`~tacgen.generator.interface.TacticGenerator.token_counts`; for ByT5, the tactic's
+UTF-8 bytes and eos). A node's priority is the sum of its path's edge scores."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,28 @@ class Candidate:
     """``beam``, ``sample`` or ``library``."""
 
 
-def edge_score(tactic: str, log_prob: float, kind: ScoreKind) -> float:
-    """The score of an edge under ``kind`` (see :data:`SCORES`)."""
+def edge_score(tactic: str, log_prob: float, kind: ScoreKind, tokens: int | None = None) -> float:
+    """The score of an edge under ``kind`` (see :data:`SCORES`).
+
+    Args:
+        tactic: the tactic.
+        log_prob: its score (the sum of its tokens' log-probabilities).
+        kind: ``sum`` or ``mean-token``.
+        tokens: the tokens ``log_prob`` sums over; the tactic's UTF-8 bytes and eos when
+            None.
+    """
     if kind == "sum":
         return log_prob
-    return log_prob / (len(tactic.encode("utf-8")) + 1)
+    return log_prob / max(1, tokens if tokens is not None else len(tactic.encode("utf-8")) + 1)
+
+
+def _counts(
+    generator: TacticGenerator, queries: Sequence[Query], tactics: list[list[str]], kind: ScoreKind
+) -> list[list[int | None]]:
+    """Token counts for ``mean-token`` (the generator's), none needed for ``sum``."""
+    if kind == "sum":
+        return [[None] * len(row) for row in tactics]
+    return [list(row) for row in generator.token_counts(queries, tactics)]
 
 
 class CandidateSource(ABC):
@@ -74,9 +93,10 @@ class ModelSource(CandidateSource):
         self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
     ) -> list[list[Candidate]]:
         ranked = generator.generate_queries(queries, self.num_samples, self.options)
+        counts = _counts(generator, queries, [[t for t, _ in row] for row in ranked], kind)
         return [
-            [Candidate(t, edge_score(t, s, kind), self.origin) for t, s in candidates]
-            for candidates in ranked
+            [Candidate(t, edge_score(t, s, kind, n), self.origin) for (t, s), n in zip(row, ns)]
+            for row, ns in zip(ranked, counts)
         ]
 
 
@@ -97,9 +117,13 @@ class LibrarySource(CandidateSource):
         self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
     ) -> list[list[Candidate]]:
         scores = generator.score_queries(queries, [self.tactics] * len(queries))
+        counts = _counts(generator, queries, [self.tactics] * len(queries), kind)
         return [
-            [Candidate(t, edge_score(t, s, kind), "library") for t, s in zip(self.tactics, row)]
-            for row in scores
+            [
+                Candidate(t, edge_score(t, s, kind, n), "library")
+                for t, s, n in zip(self.tactics, row, ns)
+            ]
+            for row, ns in zip(scores, counts)
         ]
 
 

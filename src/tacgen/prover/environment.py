@@ -68,15 +68,17 @@ class Theorem:
         """The modules its header imports (none without a header)."""
         return header_imports(self.header)
 
-    def query(self, state: str) -> Query:
-        """The generator's query for a state of this theorem: the state, and where the
-        theorem is (file, name, start, header imports), which decides the premises that
-        a retriever may return.
+    def query(self, state: str, proof_before: tuple[str, ...] = ()) -> Query:
+        """The generator's query for a state of this theorem: the state, where the theorem
+        is (file, name, start, header imports), which decides the premises that a retriever
+        may return, and the tactics that led to the state (causal prompt templates show
+        them).
 
         Args:
             state: the formatted proof state.
+            proof_before: the tactics on the search path from the root to the state.
         """
-        return Query(state, self.file_path, self.full_name, self.start, self.imports)
+        return Query(state, self.file_path, self.full_name, self.start, self.imports, proof_before)
 
 
 def header_imports(header: str) -> tuple[str, ...]:

@@ -1,7 +1,8 @@
 """The one builder of the search's generator, for threads and Ray actors alike.
 
-A :class:`GeneratorSpec` says where candidates come from (a ``tacgen serve`` server, or a
-checkpoint loaded in this process); :func:`build_generator` makes it, and
+A :class:`GeneratorSpec` says where candidates come from (a ``tacgen serve`` server, an
+OpenAI-compatible ``/v1/completions`` server such as vLLM, or a checkpoint loaded in this
+process); :func:`build_generator` makes it, and
 :func:`search_generator` shares it between worker threads. ``tacgen prove`` builds its
 generator here, and so does each Ray actor, so a threaded run and a Ray run cannot differ.
 """
@@ -16,13 +17,23 @@ from tacgen.core.errors import UnknownFileError, UsageError
 from tacgen.generator.interface import TacticGenerator
 from tacgen.prover.environment import Theorem
 
+OPENAI_PREFIX = "openai:"
+"""``--server openai:URL``: an OpenAI-compatible completions server, not ``tacgen serve``."""
+
 
 @dataclass(frozen=True)
 class GeneratorSpec:
     """Where the search's tactics come from (picklable: Ray actors receive it)."""
 
     server: str | None = None
-    """A ``tacgen serve`` URL; when set, the other fields are unused."""
+    """A ``tacgen serve`` URL, or ``openai:URL`` for an OpenAI-compatible completions
+    server (with :attr:`model` and :attr:`template`); when set, the checkpoint fields are
+    unused."""
+    model: str | None = None
+    """The model an ``openai:`` server serves (its ``--served-model-name``)."""
+    template: str | None = None
+    """The prompt template of an ``openai:`` server's model: a name (``bfs``,
+    ``internlm-step``, ``reprover-causal``) or a format string with ``{state}``."""
     path: str | None = None
     """A generator checkpoint or directory (``load_generator``'s ``path``)."""
     device: str = "auto"
@@ -45,6 +56,22 @@ class GeneratorSpec:
             raise UsageError("give exactly one of --ckpt PATH or --server URL")
         if self.server is not None and self.retriever_ckpt is not None:
             raise UsageError("a retriever goes with --ckpt; a server uses its own")
+        if not self.is_openai and (self.model is not None or self.template is not None):
+            raise UsageError("--model and --template go with --server openai:URL")
+        if self.is_openai:
+            if not self.model or not self.template:
+                raise UsageError(
+                    "--server openai:URL needs --model NAME (the served model) and "
+                    "--template NAME|FORMAT (the prompt format it was trained on, e.g. bfs)"
+                )
+            from tacgen.generator.templates import resolve_template
+
+            resolve_template(self.template)  # an unknown name fails now, in one line
+
+    @property
+    def is_openai(self) -> bool:
+        """Whether the server is an OpenAI-compatible one (``openai:URL``)."""
+        return self.server is not None and self.server.startswith(OPENAI_PREFIX)
 
 
 def build_generator(spec: GeneratorSpec) -> TacticGenerator:
@@ -54,9 +81,16 @@ def build_generator(spec: GeneratorSpec) -> TacticGenerator:
         spec: a server, or a checkpoint to load.
 
     Returns:
-        A ``RemoteGenerator`` or an ``InferenceGenerator`` (with the spec's retriever, if
-        any, attached through ``load_generator``).
+        An ``OpenAIGenerator``, a ``RemoteGenerator`` or an ``InferenceGenerator`` (with the
+        spec's retriever, if any, attached through ``load_generator``).
     """
+    if spec.is_openai:
+        from tacgen.generator.templates import resolve_template
+        from tacgen.serving.openai import OpenAIGenerator
+
+        assert spec.server is not None and spec.model and spec.template  # checked by the spec
+        url = spec.server[len(OPENAI_PREFIX) :]
+        return OpenAIGenerator(url, spec.model, resolve_template(spec.template))
     if spec.server is not None:
         from tacgen.serving.remote import RemoteGenerator
 
@@ -113,7 +147,8 @@ def search_generator(
 
     With more than one worker, a local generator is wrapped in a ``SharedGenerator`` (the
     workers' concurrent expansions are decoded together, one model in memory), closed on
-    exit; a remote generator is used as it is (its server batches).
+    exit; a remote generator (``tacgen serve`` or OpenAI-compatible) is used as it is: one
+    client for every thread, its server batches.
 
     Args:
         generator: the built generator.
@@ -123,9 +158,10 @@ def search_generator(
     Yields:
         The generator to hand to every worker.
     """
+    from tacgen.serving.openai import OpenAIGenerator
     from tacgen.serving.remote import RemoteGenerator
 
-    if workers <= 1 or isinstance(generator, RemoteGenerator):
+    if workers <= 1 or isinstance(generator, RemoteGenerator | OpenAIGenerator):
         yield generator
         return
     from tacgen.serving.shared import SharedGenerator

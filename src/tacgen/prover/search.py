@@ -210,7 +210,7 @@ class _Search:
 
     def candidates(self, nodes: list[_Node]) -> list[list[Candidate]]:
         theorem = self.theorem
-        queries = [theorem.query(format_state(n.state.text)) for n in nodes]
+        queries = [theorem.query(format_state(n.state.text), n.tactics) for n in nodes]
         started = time.monotonic()
         try:
             proposed = [s.propose(self.generator, queries, self.config.score) for s in self.sources]

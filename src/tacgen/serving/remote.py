@@ -121,6 +121,8 @@ def _query_json(
     }
     if query.imports:  # only when set: a server from before the field refuses it
         where["imports"] = list(query.imports)
+    if query.proof_before:  # likewise
+        where["proof_before"] = list(query.proof_before)
     if not full:  # the query alone (/v1/score)
         return where
     # Every option field, so that a new one reaches the server (TacticQuery has them all).

@@ -89,6 +89,8 @@ class TacticQuery(_Strict):
     position: tuple[NonNegative, NonNegative] = (0, 0)
     imports: list[Module] = []
     """Modules the theorem's header imports (a file outside the corpus: REPL statements)."""
+    proof_before: list[Text] = []
+    """The tactics on the search path so far (causal prompt templates show them)."""
     num_samples: NumSamples = 32
     mode: Literal["beam", "sample"] = DEFAULT_OPTIONS.mode
     temperature: Temperature = DEFAULT_OPTIONS.temperature
@@ -101,7 +103,10 @@ class TacticQuery(_Strict):
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
+        return Query(
+            self.state, self.file_path, self.full_name, self.position, tuple(self.imports),
+            tuple(self.proof_before),
+        )  # fmt: skip
 
     def options(self) -> GenerationOptions:
         """The decoding options."""
@@ -121,11 +126,16 @@ class ScoreQuery(_Strict):
     position: tuple[NonNegative, NonNegative] = (0, 0)
     imports: list[Module] = []
     """See :attr:`TacticQuery.imports`."""
+    proof_before: list[Text] = []
+    """See :attr:`TacticQuery.proof_before`."""
     tactics: list[Text] = Field(min_length=0, max_length=MAX_SCORED_TACTICS)
 
     def query(self) -> Query:
         """The query record."""
-        return Query(self.state, self.file_path, self.full_name, self.position, tuple(self.imports))
+        return Query(
+            self.state, self.file_path, self.full_name, self.position, tuple(self.imports),
+            tuple(self.proof_before),
+        )  # fmt: skip
 
 
 class ScoredTactic(BaseModel):

@@ -55,6 +55,12 @@ class SharedGenerator(TacticGenerator):
         coroutine = self.batcher.run(generator.score_queries, list(queries), list(tactics))
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
+    def token_counts(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[int]]:
+        """The shared generator's own :meth:`TacticGenerator.token_counts`."""
+        return self.batcher.generator.token_counts(queries, tactics)
+
     def close(self) -> None:
         """Stops the batching thread."""
         asyncio.run_coroutine_threadsafe(self.batcher.stop(), self._loop).result()
