@@ -43,8 +43,10 @@ CAUSAL_SPEC = BackboneSpec(
 """The causal module's backbone; checkpoints keep its config under ``causal_config``."""
 TEMPLATE_KEY = "prompt_template"
 """The checkpoint key of the resolved template (:meth:`PromptTemplate.to_dict`)."""
-EXPORT_FILE = "tacgen.json"
-"""Beside an exported causal model: ``{"kind": "causal", "template": ..., "settings": ...}``."""
+EXPORT_FILE = "tacgen_causal.json"
+"""Beside an exported causal model: ``{"kind": "causal", "template": ..., "settings": ...}``
+(a ``tacgen_*.json`` name: CTranslate2 conversions copy it, so a converted directory keeps
+its template)."""
 DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 """LoRA's default target modules: the attention projections of Qwen2 and Llama."""
 

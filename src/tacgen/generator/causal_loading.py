@@ -141,13 +141,17 @@ def _ct2_backend(
     """CTranslate2's ``Generator`` on the converted model (a checkpoint is exported to a
     temporary transformers directory first; conversions are cached by content)."""
     try:
-        from tacgen.generator.ct2_causal import CT2CausalBackend, cached_causal_ct2_dir
+        from tacgen.generator.ct2_causal import (
+            CT2CausalBackend,
+            cached_causal_ct2_dir,
+            is_causal_ct2_dir,
+        )
     except ImportError as error:
         raise UsageError(
             f"the ct2 backend for causal models is unavailable here ({error}); use the torch one"
         ) from None
     if path.is_dir():
-        ct2_dir = cached_causal_ct2_dir(path)
+        ct2_dir = path if is_causal_ct2_dir(path) else cached_causal_ct2_dir(path)
     else:
         with tempfile.TemporaryDirectory() as folder:
             exported = export_causal(

@@ -52,16 +52,19 @@ def continuation_ids(
         tokenizer: the model's tokenizer.
         template: the prompt template (its ``end``).
         tactic: the tactic.
-        max_length: cut to this many tokens, eos kept last (training targets); None keeps
-            all (scoring).
+        max_length: cut the tactic so that all fits in this many tokens, the end text and
+            eos kept (training targets); None keeps all (scoring).
 
     Returns:
         The ids of ``template.target(tactic)``, then eos when ``template.end`` is empty.
     """
     ids: list[int] = tokenizer(template.target(tactic), add_special_tokens=False)["input_ids"]
     eos = [] if template.end else [eos_id(tokenizer)]
-    if max_length is not None:
-        ids = ids[: max(max_length - len(eos), 0)]
+    if max_length is not None and len(ids) + len(eos) > max_length:
+        # Cut the tactic, never its end: a cut target still teaches where tactics stop.
+        end: list[int] = tokenizer(template.end, add_special_tokens=False)["input_ids"]
+        body: list[int] = tokenizer(tactic, add_special_tokens=False)["input_ids"]
+        ids = body[: max(max_length - len(end) - len(eos), 0)] + end
     return ids + eos
 
 
