@@ -110,9 +110,8 @@ def test_training_resumes_exactly_from_an_adapter_checkpoint(
 @pytest.mark.slow  # kill -9 and resume: two training processes
 def test_lora_resumes_exactly_after_kill(tmp_path: Path) -> None:
     """As ``test_resume``'s generator test, for a LoRA adapter on a minuscule base model."""
-    from test_resume import check_resume_is_exact
-
     from tacgen.nn.causal import build_causal
+    from test_resume import check_resume_is_exact
 
     torch.manual_seed(0)
     model, tokenizer = build_causal("mini", MINI_CAUSAL)
