@@ -165,3 +165,29 @@ def test_named_architectures_build_and_generate(name: str) -> None:
 def test_lora_needs_pretrained_weights() -> None:
     with pytest.raises(ConfigError, match="LoRA adapts pretrained weights"):
         CausalGenerator(model_name="tiny-qwen2", lora_r=4)
+
+
+def test_the_ct2_backend_agrees_with_torch(
+    causal_checkpoint: Path, causal_export: Path, tmp_path: Path
+) -> None:
+    """``load_generator(..., backend="ct2")`` for a causal checkpoint, its export and its
+    CTranslate2 export: float32 gives torch's top-1, and the same scores."""
+    pytest.importorskip("tacgen.generator.ct2_causal")
+    from tacgen.cli import main
+
+    ct2_dir = tmp_path / "ct2"
+    assert (
+        main(["export", "--ckpt", str(causal_checkpoint), "--out", str(ct2_dir), "--format", "ct2"])
+        == 0
+    )
+    reference = load_generator(causal_checkpoint, device="cpu").generate_queries(queries(), 3)
+    for source in (causal_checkpoint, causal_export, ct2_dir):
+        ct2 = load_generator(source, device="cpu", backend="ct2", compute_type="float32")
+        assert ct2.template == TEMPLATES["bfs"]
+        for ours, theirs in zip(ct2.generate_queries(queries(), 3), reference):
+            assert ours[0][0] == theirs[0][0]
+            # The searches may keep different lower beams; a tactic both find scores alike.
+            common = dict(ours).keys() & dict(theirs).keys()
+            assert all(dict(ours)[t] == pytest.approx(dict(theirs)[t], abs=1e-3) for t in common)
+    with pytest.raises(ConfigError, match="trained with prompt template"):
+        load_generator(ct2_dir, device="cpu", backend="ct2", template="internlm-step")

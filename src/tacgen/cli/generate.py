@@ -164,6 +164,11 @@ def _export_causal(source: Path, args: argparse.Namespace) -> tuple[Path, str]:
     from tacgen.generator.causal_io import export_causal
     from tacgen.generator.causal_loading import read_causal_source
 
+    if args.format == "ct2" and source.is_dir():  # converted as it is (tacgen_*.json kept)
+        from tacgen.generator.ct2_causal import convert_causal_to_ct2
+
+        out = convert_causal_to_ct2(source, args.out, args.quantization, args.overwrite)
+        return out, f"CTranslate2 Generator, {args.quantization or 'float32'}"
     loaded = read_causal_source(source, None, False)
     settings = loaded.settings
     if args.format == "hf":
