@@ -52,12 +52,19 @@ def test_a_model_class_path_that_is_no_generator_is_refused(
     assert capsys.readouterr().err.strip().endswith("no such class")
 
 
-def test_export_writes_model_tokenizer_and_template(causal_export: Path) -> None:
+def test_export_writes_model_tokenizer_and_template(
+    causal_export: Path, causal_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     info = json.loads((causal_export / "tacgen_causal.json").read_text(encoding="utf-8"))
     assert info["kind"] == "causal" and info["template"]["prompt"] == "{state}:::"
     assert info["settings"]["max_output_length"] == 64
     names = {p.name for p in causal_export.iterdir()}
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= names
+    for source in (causal_export, causal_checkpoint):
+        assert main(["info", "--ckpt", str(source)]) == 0
+        shown = capsys.readouterr().out
+        assert "architecture: qwen2 hidden_size 64" in shown
+        assert "prompt template: bfs '{state}:::'" in shown
 
 
 def test_serve_answers_as_the_local_generator(causal_checkpoint: Path) -> None:

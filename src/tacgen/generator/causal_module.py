@@ -47,7 +47,7 @@ from tacgen.generator.inference import InferenceGenerator
 from tacgen.generator.inputs import InputBuilder
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.metrics import TopkAccuracy
-from tacgen.generator.module import _check_at_least
+from tacgen.generator.module import check_at_least
 from tacgen.generator.options import DEFAULT_OPTIONS, Candidates, GenerationOptions
 from tacgen.generator.templates import TEMPLATES, PromptTemplate, resolve_template
 from tacgen.nn.module import T5Module
@@ -118,10 +118,10 @@ class CausalGenerator(T5Module, TacticGenerator, spec=CAUSAL_SPEC):
                 fine-tuned hub model reloads without its directory.
         """
         super().__init__()
-        _check_at_least(1, num_beams=num_beams, max_input_length=max_input_length)
-        _check_at_least(1, max_output_length=max_output_length)
-        _check_at_least(0, num_retrieved=num_retrieved, warmup_steps=warmup_steps)
-        _check_at_least(0, lora_r=lora_r)
+        check_at_least(1, num_beams=num_beams, max_input_length=max_input_length)
+        check_at_least(1, max_output_length=max_output_length)
+        check_at_least(0, num_retrieved=num_retrieved, warmup_steps=warmup_steps)
+        check_at_least(0, lora_r=lora_r)
         self.save_hyperparameters()
         self.template = resolve_template(template)
         self.force_template = force_template
