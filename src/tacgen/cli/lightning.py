@@ -258,6 +258,7 @@ def generator(name: str, args: list[str]) -> int:
     from tacgen.nn.module import T5Module
 
     argv = [name, *args]
+    _check_config_files(argv)  # one line for a missing or bad file, before reading it here
     chosen = _configured_model_class(argv)
     if chosen is None:
         classes = (RetrievalAugmentedGenerator, GeneratorDataModule)
