@@ -66,7 +66,8 @@ def continuation_log_probs(
         prompts: prompt ids per row.
         continuations: continuation ids per row (at least one token each).
         pad_id: the padding id.
-        chunk: rows per forward pass (bounds the memory of the logits).
+        chunk: rows per forward pass. Only the continuation's positions get logits
+            (``logits_to_keep``), so a long prompt costs no (length, vocab) tensor.
 
     Returns:
         One score per row.
@@ -74,16 +75,21 @@ def continuation_log_probs(
     device = next(model.parameters()).device
     scores: list[float] = []
     for lo in range(0, len(prompts), chunk):
-        rows = [[*p, *c] for p, c in zip(prompts[lo : lo + chunk], continuations[lo : lo + chunk])]
+        tails = continuations[lo : lo + chunk]
+        rows = [[*p, *c] for p, c in zip(prompts[lo : lo + chunk], tails)]
         ids, mask = left_pad(rows, pad_id, device)  # (n, width) x2
-        counted = torch.zeros_like(ids, dtype=torch.bool)  # (n, width)
-        for i, tokens in enumerate(continuations[lo : lo + chunk]):
-            counted[i, ids.shape[1] - len(tokens) :] = True
+        keep = max(len(c) for c in tails) + 1  # logits of the positions that predict them
         forward: Any = model  # transformers types its __call__ loosely
-        logits = forward(input_ids=ids, attention_mask=mask, position_ids=positions(mask)).logits
-        log_probs = logits[:, :-1].float().log_softmax(-1)  # (n, width - 1, vocab)
-        token = log_probs.gather(-1, ids[:, 1:, None]).squeeze(-1)  # (n, width - 1)
-        scores += token.masked_fill(~counted[:, 1:], 0.0).sum(-1).tolist()
+        logits = forward(
+            input_ids=ids, attention_mask=mask, position_ids=positions(mask), logits_to_keep=keep
+        ).logits  # (n, keep, vocab): only the last positions, whatever the prompt's length
+        log_probs = logits[:, :-1].float().log_softmax(-1)  # (n, keep - 1, vocab)
+        targets = ids[:, -(keep - 1) :]  # (n, keep - 1)
+        token = log_probs.gather(-1, targets[:, :, None]).squeeze(-1)  # (n, keep - 1)
+        counted = torch.zeros_like(token, dtype=torch.bool)  # (n, keep - 1)
+        for i, tokens in enumerate(tails):
+            counted[i, counted.shape[1] - len(tokens) :] = True
+        scores += token.masked_fill(~counted, 0.0).sum(-1).tolist()
     return scores
 
 
