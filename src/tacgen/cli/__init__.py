@@ -102,8 +102,6 @@ def _setup_process() -> None:
     warnings.filterwarnings("ignore", message=".*LeafSpec.*")
     # Batches are frozen dataclasses: the modules move them to the device themselves.
     warnings.filterwarnings("ignore", message=".*overridden `transfer_batch_to_device`.*")
-    # The causal generator tokenizes the data module's batches itself (its own tokenizer).
-    warnings.filterwarnings("ignore", message=".*overridden `on_before_batch_transfer`.*")
 
 
 class CommandParser(argparse.ArgumentParser):

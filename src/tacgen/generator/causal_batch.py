@@ -2,7 +2,7 @@
 
 The data module collates :class:`~tacgen.generator.batch.Batch` objects (their byte
 tensors are for T5); :class:`~tacgen.generator.causal_module.CausalGenerator` turns each
-into a ``CausalBatch`` in Lightning's ``on_before_batch_transfer`` hook, on the main
+into a ``CausalBatch`` in Lightning's ``transfer_batch_to_device`` hook, on the main
 process, from the batch's texts: each example is ``template.render(state, full_name,
 proof_before)`` followed by the tactic's continuation, and only the continuation is
 learned (the prompt's labels are -100).

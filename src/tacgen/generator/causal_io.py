@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,14 @@ def apply_lora(model: PreTrainedModel, lora: LoraSettings) -> Any:
         task_type="CAUSAL_LM",
     )
     try:
-        return get_peft_model(model, config)
+        with warnings.catch_warnings():
+            # peft 0.21 asks transformers 5 the deprecated name; nothing for the user to do.
+            warnings.filterwarnings(
+                "ignore",
+                message=".*is_gradient_checkpointing` is deprecated",
+                category=FutureWarning,
+            )
+            return get_peft_model(model, config)
     except ValueError as error:  # no such target module
         raise ConfigError(f"LoRA: {one_line(error)}") from error
 

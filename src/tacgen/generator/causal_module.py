@@ -153,13 +153,16 @@ class CausalGenerator(T5Module, TacticGenerator, spec=CAUSAL_SPEC):
 
     # ---------------------------------------------------------------- batches
 
-    def on_before_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
         """Turns the data module's :class:`Batch` into a :class:`CausalBatch` (outside
-        training, with premises retrieved afresh when a retriever is attached)."""
-        if not isinstance(batch, Batch):
-            return batch
-        training = self._trainer is not None and self.trainer.training
-        return self.encode_batch(batch, retrieve=not training)
+        training, with premises retrieved afresh when a retriever is attached), then moves
+        it (see :meth:`T5Module.transfer_batch_to_device`)."""
+        if isinstance(batch, Batch):
+            training = self._trainer is not None and self.trainer.training
+            batch = self.encode_batch(batch, retrieve=not training)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def encode_batch(self, batch: Batch, retrieve: bool = False) -> CausalBatch:
         """Renders and tokenizes a batch (see :mod:`~tacgen.generator.causal_batch`).
