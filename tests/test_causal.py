@@ -55,6 +55,12 @@ MINI = {
 }  # fmt: skip
 
 
+def test_token_counts_follow_the_template_end() -> None:
+    module = CausalGenerator(model_config=MINI, template="internlm-step")
+    # "<|im_end|>" is one token and replaces eos: "rfl" then the end token.
+    assert module.token_counts([Query("⊢ True")], [["rfl", "⊢"]]) == [[4, 4]]
+
+
 def test_prompts_keep_their_tail_and_show_the_earlier_tactics() -> None:
     module = CausalGenerator(model_config=MINI, template="internlm-step", max_input_length=40)
     batch = collate([("⊢ True", "trivial")])
@@ -91,6 +97,8 @@ def test_generates_ranked_tactics_whose_scores_teacher_forcing_gives_back(
     scored = generator.score_queries(queries(), [[t for t, _ in r] for r in results])
     for ranked, again in zip(results, scored):
         assert again == pytest.approx([score for _, score in ranked], abs=1e-4)
+    counts = generator.token_counts(queries(), [["simp", "rfl"]] * len(STATES))
+    assert counts == [[5, 4]] * len(STATES)  # bytes, then eos (bfs ends with eos)
 
 
 def test_sampled_and_prefixed_scores_are_untempered_log_probs(causal_checkpoint: Path) -> None:

@@ -146,6 +146,21 @@ class CausalTorchBackend(Backend):
             results[owner].append(value)
         return results
 
+    def token_counts(self, tactics: Sequence[Sequence[str]]) -> list[list[int]]:
+        """The number of tokens each tactic's score sums over: its continuation's
+        (``template.target(tactic)``, then eos when the template's ``end`` is empty).
+
+        Args:
+            tactics: per query, its tactics.
+
+        Returns:
+            Per query, the count of each tactic, in order.
+        """
+        return [
+            [len(continuation_ids(self.tokenizer, self.template, t)) for t in row]
+            for row in tactics
+        ]
+
     def _rescore(
         self, prompts: list[list[int]], completions: list[list[list[int]]]
     ) -> list[list[float]]:

@@ -345,6 +345,13 @@ class CausalGenerator(T5Module, TacticGenerator, spec=CAUSAL_SPEC):
         """See :meth:`TacticGenerator.score_queries` (through :meth:`inference_generator`)."""
         return self.inference_generator().score_queries(queries, tactics)
 
+    def token_counts(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[int]]:
+        """The tokens each tactic's score sums over (see
+        :meth:`InferenceGenerator.token_counts`)."""
+        return self.inference_generator().token_counts(queries, tactics)
+
     def export(self, out_dir: str | os.PathLike[str], overwrite: bool = False) -> Path:
         """Writes the model (adapter merged), tokenizer, template and settings as a
         transformers directory, atomically (see :func:`export_causal`)."""

@@ -125,6 +125,25 @@ class InferenceGenerator(TacticGenerator):
                 check_encodable(tactic, "tactic")
         return self.backend.score(self.model_inputs(queries), [list(t) for t in tactics])
 
+    def token_counts(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[int]]:
+        """How many tokens each tactic's score sums over (``--score mean-token`` divides by
+        it): the backend's count when it has one (a causal model's tokenizer and template),
+        else the byte count and eos (ByT5).
+
+        Args:
+            queries: the queries the tactics were generated or scored for.
+            tactics: for each query, its tactics.
+
+        Returns:
+            For each query, the token count of each of its tactics, in order.
+        """
+        counts = getattr(self.backend, "token_counts", None)
+        if callable(counts):
+            return counts(tactics)  # type: ignore[no-any-return]
+        return [[len(t.encode("utf-8")) + 1 for t in row] for row in tactics]
+
 
 def check_states(queries: Sequence[Query]) -> None:
     """Refuses a query whose state is empty, on every backend: there is nothing to suggest a
