@@ -102,6 +102,28 @@ def prover_checkpoint(run_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def causal_checkpoint(run_dir: Path) -> Path:
+    """A minuscule Qwen2 (``CausalGenerator``, ``bfs`` template) that memorised the model
+    fixtures' pairs and the tiny split's traced tactics (``causal_pairs``)."""
+    from causal_module_fixtures import causal_pairs, train_causal
+
+    return build_once(
+        run_dir / "causal.ckpt", lambda path: train_causal(path, causal_pairs(), steps=120)
+    )
+
+
+@pytest.fixture(scope="session")
+def causal_export(run_dir: Path, causal_checkpoint: Path) -> Path:
+    """``causal_checkpoint`` exported as a transformers directory (``tacgen export``)."""
+    from tacgen.cli import main
+
+    def export(path: Path) -> None:
+        assert main(["export", "--ckpt", str(causal_checkpoint), "--out", str(path)]) == 0
+
+    return build_once(run_dir / "causal-hf", export)
+
+
+@pytest.fixture(scope="session")
 def tiny_ct2_cache(run_dir: Path, tiny_checkpoint: Path) -> Path:
     """A ``TACGEN_CACHE_DIR`` holding the CTranslate2 conversion of ``tiny_checkpoint``."""
     from tacgen.generator.ct2 import cached_ct2_dir

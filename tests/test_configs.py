@@ -77,7 +77,9 @@ def test_config_parses(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert set(config) >= {"trainer", "model", "data", "seed_everything"}
     if command_for(path) != ["fit"]:
         return
-    assert config["model"]["model_name"]
+    # A config naming its model class (the causal generator) nests the arguments.
+    model = config["model"].get("init_args", config["model"])
+    assert model["model_name"]
     assert config["data"]["data_path"]
     # Linked targets are not settable, so the merged config does not show them.
     assert "max_input_length" not in config["data"]

@@ -40,6 +40,8 @@ _EXPORTS = {
     "InferenceGenerator": "tacgen.generator.inference",
     "load_generator": "tacgen.generator.inference",
     "RetrievalAugmentedGenerator": "tacgen.generator.module",
+    "CausalGenerator": "tacgen.generator.causal_module",
+    "PromptTemplate": "tacgen.generator.templates",
     "TopkAccuracy": "tacgen.generator.metrics",
     "Retriever": "tacgen.retrieval.interface",
     "BM25Retriever": "tacgen.retrieval.bm25",
@@ -54,6 +56,7 @@ __all__ = [
     "Batch",
     "BenchmarkFormatError",
     "ByteTokenizer",
+    "CausalGenerator",
     "Corpus",
     "CorpusError",
     "Example",
@@ -66,6 +69,7 @@ __all__ = [
     "PredictionsFormatError",
     "Premise",
     "PremiseRetriever",
+    "PromptTemplate",
     "Query",
     "RemoteGenerator",
     "RetrievalAugmentedGenerator",
@@ -95,6 +99,7 @@ if TYPE_CHECKING:
     from tacgen.data.formatting import format_augmented_state, format_state, format_tactic
     from tacgen.data.predictions import load_predictions, write_predictions
     from tacgen.generator.batch import Batch, GeneratorItem
+    from tacgen.generator.causal_module import CausalGenerator
     from tacgen.generator.datamodule import GeneratorDataModule
     from tacgen.generator.dataset import GeneratorDataset
     from tacgen.generator.inference import InferenceGenerator, load_generator
@@ -102,6 +107,7 @@ if TYPE_CHECKING:
     from tacgen.generator.metrics import TopkAccuracy
     from tacgen.generator.module import RetrievalAugmentedGenerator
     from tacgen.generator.options import GenerationOptions
+    from tacgen.generator.templates import PromptTemplate
     from tacgen.nn.tokenizer import ByteTokenizer
     from tacgen.retrieval.bm25 import BM25Retriever
     from tacgen.retrieval.dense import PremiseRetriever

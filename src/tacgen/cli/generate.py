@@ -118,7 +118,9 @@ def export(name: str, argv: list[str]) -> int:
         prog="tacgen export",
         description="Write a transformers directory (--format hf: T5ForConditionalGeneration + "
         "ByT5 tokenizer) or a CTranslate2 directory that Lean Copilot loads as a native model "
-        "(--format ct2: model.bin, config.json, shared_vocabulary.json).",
+        "(--format ct2: model.bin, config.json, shared_vocabulary.json). A causal model "
+        "exports as a causal LM with its tokenizer and prompt template (tacgen_causal.json), "
+        "a LoRA adapter merged; --format ct2 converts it for CTranslate2's Generator.",
     )
     add_ckpt_argument(p, "a .ckpt written by tacgen fit, or a transformers directory")
     p.add_argument("--out", required=True, type=Path, help="the directory to create")
@@ -131,12 +133,17 @@ def export(name: str, argv: list[str]) -> int:
     args = p.parse_args(argv)
     if args.quantization and args.format != "ct2":
         raise UsageError("--quantization is for --format ct2")
-    if args.format == "ct2" and _export_causal_ct2(args):
+    from tacgen.generator.causal_io import is_causal_source
+
+    source = Path(args.ckpt).expanduser()
+    if is_causal_source(source):
+        out, what = _export_causal(source, args)
+        print(f"exported {args.ckpt} to {out} ({what})")
         return 0
     from tacgen.generator.inference import read_generator_source
     from tacgen.nn.checkpoint import export_pretrained
 
-    model, settings = read_generator_source(Path(args.ckpt).expanduser())
+    model, settings = read_generator_source(source)
     if args.format == "ct2":
         from tacgen.generator.ct2 import convert_to_ct2
 
@@ -149,16 +156,31 @@ def export(name: str, argv: list[str]) -> int:
     return 0
 
 
-def _export_causal_ct2(args: argparse.Namespace) -> bool:
-    """``--format ct2`` of a causal transformers directory (Qwen2, Llama, ...): converted
-    by CTranslate2's decoder-only converters, with its tokenizer and tacgen files. False
-    when the source is not such a directory."""
-    from tacgen.generator.ct2_causal import convert_causal_to_ct2, is_causal_hf_dir
+def _export_causal(source: Path, args: argparse.Namespace) -> tuple[Path, str]:
+    """A causal checkpoint or directory as a transformers directory (adapter merged, with
+    tokenizer and template), or converted from one to CTranslate2."""
+    import tempfile
 
-    source = Path(args.ckpt).expanduser()
-    if not is_causal_hf_dir(source):
-        return False
-    out = convert_causal_to_ct2(source, args.out, args.quantization, args.overwrite)
-    kind = f"CTranslate2 Generator, {args.quantization or 'float32'}"
-    print(f"exported {args.ckpt} to {out} ({kind})")
-    return True
+    from tacgen.generator.causal_io import export_causal
+    from tacgen.generator.causal_loading import read_causal_source
+
+    if args.format == "ct2" and source.is_dir():  # converted as it is (tacgen_*.json kept)
+        from tacgen.generator.ct2_causal import convert_causal_to_ct2
+
+        out = convert_causal_to_ct2(source, args.out, args.quantization, args.overwrite)
+        return out, f"CTranslate2 Generator, {args.quantization or 'float32'}"
+    loaded = read_causal_source(source, None, False)
+    settings = loaded.settings
+    if args.format == "hf":
+        out = export_causal(
+            loaded.model, loaded.tokenizer, loaded.template, settings, args.out, args.overwrite
+        )
+        return out, f"transformers causal LM + tokenizer, template {loaded.template.name!r}"
+    from tacgen.generator.ct2_causal import convert_causal_to_ct2
+
+    with tempfile.TemporaryDirectory() as folder:
+        hf = export_causal(
+            loaded.model, loaded.tokenizer, loaded.template, settings, Path(folder) / "hf"
+        )
+        out = convert_causal_to_ct2(hf, args.out, args.quantization, args.overwrite)
+    return out, f"CTranslate2 Generator, {args.quantization or 'float32'}"

@@ -10,10 +10,18 @@ from tacgen.cli import CommandParser
 from tacgen.cli.common import add_ckpt_argument
 
 _SHAPE = ("d_model", "d_ff", "d_kv", "num_heads", "num_layers", "num_decoder_layers", "vocab_size")
+_CAUSAL_SHAPE = (
+    "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+    "num_key_value_heads", "vocab_size",
+)  # fmt: skip
 
 
 def _shape(config: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {config[k]}" for k in _SHAPE if k in config)
+    """The family and sizes of a model config (T5, or a causal family such as qwen2)."""
+    family = config.get("model_type") or "t5"
+    keys = _SHAPE if family in ("t5", "mt5", "umt5") else _CAUSAL_SHAPE
+    name = "T5" if family == "t5" else family
+    return f"{name} " + ", ".join(f"{k} {config[k]}" for k in keys if k in config)
 
 
 def _checkpoint_lines(path: Path) -> list[str]:
@@ -29,19 +37,24 @@ def _checkpoint_lines(path: Path) -> list[str]:
         from tacgen.core.errors import CheckpointError
 
         raise CheckpointError(
-            f"not a tacgen checkpoint (no t5_config or t5_encoder_config): {path}"
+            f"not a tacgen checkpoint (no t5_config, t5_encoder_config or causal_config): {path}"
         )
     kind, config_key = found
     config = ckpt[config_key]
     params = sum(t.numel() for k, t in ckpt["state_dict"].items() if "topk" not in k)
     lines = [
         f"{path}: a tacgen {kind} checkpoint (Lightning)",
-        f"architecture: T5 {_shape(config)}; {params / 1e6:.1f}M parameters",
+        f"architecture: {_shape(config)}; {params / 1e6:.1f}M parameters",
         f"trained: {ckpt.get('global_step', '?')} optimizer steps, epoch {ckpt.get('epoch', '?')}",
     ]
     hparams = ckpt.get("hyper_parameters", {})
-    shown = ("model_name", "lr", "max_input_length", "max_output_length", "num_beams")
+    shown = ("model_name", "lr", "max_input_length", "max_output_length", "num_beams", "lora_r")
     lines.append("settings: " + ", ".join(f"{k} {hparams[k]}" for k in shown if k in hparams))
+    template = ckpt.get("prompt_template")
+    if isinstance(template, dict):
+        lines.append(f"prompt template: {template.get('name')} {template.get('prompt')!r}")
+    if hparams.get("lora_r"):
+        lines.append("weights: the LoRA adapter only (the base model is read from model_name)")
     record = ckpt.get(KEY)
     if not record:
         lines.append("training data: not recorded (a checkpoint from before provenance)")
@@ -78,10 +91,20 @@ def _directory_lines(path: Path) -> list[str]:
     reprover = config.get("model_type") == "t5" and bool(weights) and byt5
     return [
         f"{path}: a transformers directory ({', '.join(config.get('architectures', ['?']))})",
-        f"architecture: T5 {_shape(config)}",
+        f"architecture: {_shape(config)}",
+        *_template_lines(path),
         f"weights: {', '.join(weights) or 'none found'}; ByT5 tokenizer: {'yes' if byt5 else 'no'}",
         f"ReProver's generator layout: {'yes' if reprover else 'no'}",
     ]
+
+
+def _template_lines(path: Path) -> list[str]:
+    """The prompt template an exported causal model saved (none for other directories)."""
+    file = path / "tacgen_causal.json"
+    if not file.is_file():
+        return []
+    template = json.loads(file.read_text(encoding="utf-8")).get("template") or {}
+    return [f"prompt template: {template.get('name')} {template.get('prompt')!r}"]
 
 
 def info(name: str, argv: list[str]) -> int:

@@ -124,16 +124,20 @@ def _atomic_cli() -> type:
     return AtomicCLI
 
 
-def _generator_cli_class() -> type:
+def _generator_cli_class(subclass: bool = False) -> type:
+    """The generator's LightningCLI; ``subclass``: the config names the model's class
+    (``model.class_path``), and model arguments live under ``model.init_args``."""
     from lightning.pytorch.cli import LightningArgumentParser
 
     from tacgen.generator.callbacks import TacticPredictionWriter
 
+    model = "model.init_args" if subclass else "model"
+
     class GeneratorCLI(_atomic_cli()):  # type: ignore[misc]
         def add_arguments_to_parser(self, parser: LightningArgumentParser) -> None:
-            parser.link_arguments("model.max_input_length", "data.max_input_length")
-            parser.link_arguments("model.max_output_length", "data.max_output_length")
-            parser.link_arguments("data.keep_marks", "model.keep_marks")
+            parser.link_arguments(f"{model}.max_input_length", "data.max_input_length")
+            parser.link_arguments(f"{model}.max_output_length", "data.max_output_length")
+            parser.link_arguments("data.keep_marks", f"{model}.keep_marks")
             # Inert outside predict: --predictions.output_path chooses predict's file.
             parser.add_lightning_class_args(TacticPredictionWriter, "predictions")
 
@@ -161,11 +165,20 @@ def _retriever_cli_class() -> type:
     return RetrieverCLI
 
 
-def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -> None:
+def _run(
+    cli_class: type,
+    model: type,
+    data: type,
+    argv: list[str],
+    prog: str,
+    subclass: type | None = None,
+) -> None:
+    """Runs a LightningCLI; ``subclass``: the model class a config's ``model.class_path``
+    names (``model`` is then its base, and the config chooses)."""
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
     _check_config_files(argv)
-    _check_ckpt_path_argument(argv, model)
+    _check_ckpt_path_argument(argv, subclass or model)
     if "--strict-provenance" in argv:
         argv = [arg for arg in argv if arg != "--strict-provenance"]
         cli_class = type(cli_class.__name__, (cli_class,), {"strict_provenance": True})
@@ -182,6 +195,7 @@ def _run(cli_class: type, model: type, data: type, argv: list[str], prog: str) -
             data,
             args=argv,
             seed_everything_default=3407,
+            subclass_mode_model=subclass is not None,
             save_config_kwargs={"overwrite": True},
             parser_kwargs={"prog": prog, **quiet, **subcommands},
         )
@@ -241,10 +255,57 @@ def generator(name: str, args: list[str]) -> int:
     """
     from tacgen.generator.datamodule import GeneratorDataModule
     from tacgen.generator.module import RetrievalAugmentedGenerator
+    from tacgen.nn.module import T5Module
 
-    classes = (RetrievalAugmentedGenerator, GeneratorDataModule)
-    _run(_generator_cli_class(), *classes, [name, *args], "tacgen")
+    argv = [name, *args]
+    _check_config_files(argv)  # one line for a missing or bad file, before reading it here
+    chosen = _configured_model_class(argv)
+    if chosen is None:
+        classes = (RetrievalAugmentedGenerator, GeneratorDataModule)
+        _run(_generator_cli_class(), *classes, argv, "tacgen")
+    else:
+        cli_class = _generator_cli_class(subclass=True)
+        _run(cli_class, T5Module, GeneratorDataModule, argv, "tacgen", subclass=chosen)
     return 0
+
+
+def _configured_model_class(argv: Sequence[str]) -> type | None:
+    """The generator class that the config files' (or ``--model.class_path``'s) last
+    ``model.class_path`` names, or None when none does (the T5 generator, flat keys).
+
+    Raises:
+        UsageError: when it does not name a tacgen tactic generator module.
+    """
+    import importlib
+
+    import yaml
+
+    from tacgen.generator.interface import TacticGenerator
+    from tacgen.nn.module import T5Module
+
+    found = None
+    for i, arg in enumerate(argv):
+        if arg in ("--config", "-c") and i + 1 < len(argv):
+            content = yaml.safe_load(Path(argv[i + 1]).read_text(encoding="utf-8"))
+            model = content.get("model") if isinstance(content, dict) else None
+            if isinstance(model, dict) and model.get("class_path"):
+                found = str(model["class_path"])
+        elif arg == "--model.class_path" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--model.class_path="):
+            found = arg.split("=", 1)[1]
+    if found is None:
+        return None
+    module_name, _, class_name = found.rpartition(".")
+    try:
+        chosen = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError):
+        raise UsageError(f"model.class_path {found!r}: no such class") from None
+    if not (isinstance(chosen, type) and issubclass(chosen, T5Module)) or not issubclass(
+        chosen, TacticGenerator
+    ):
+        raise UsageError(f"model.class_path {found!r} is not a tacgen generator module")
+    return chosen
 
 
 def retriever_lightning(name: str, args: list[str]) -> int:

@@ -23,6 +23,9 @@ class GeneratorItem:
     """Model input: retrieved premises (if any) followed by the state."""
     tactic: str
     """Target tactic."""
+    proof_before: tuple[str, ...] = ()
+    """The theorem's traced tactics before this one, root first, unmarked (what a causal
+    prompt template shows as the tactics so far; seq2seq models ignore it)."""
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,13 @@ class Batch(TensorBatch):
     """(batch, output_len) int64 target mask."""
     examples: tuple[Example, ...]
     """The stored examples (metadata: file_path, full_name, start, ...)."""
+    proof_before: tuple[tuple[str, ...], ...] = ()
+    """Per example, the theorem's tactics before it (see :class:`GeneratorItem`); empty
+    for a batch built without them."""
 
     def __post_init__(self) -> None:
         n = len(self.state)
-        for name in ("tactic", "examples"):
+        for name in ("tactic", "examples", *(("proof_before",) if self.proof_before else ())):
             if len(getattr(self, name)) != n:
                 raise RecordError(
                     f"batch field {name} has {len(getattr(self, name))} rows, not {n}"

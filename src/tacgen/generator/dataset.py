@@ -15,7 +15,7 @@ from tacgen.core.records import Example, Premise
 from tacgen.data.benchmark import FormatOptions, LoadStats
 from tacgen.data.cache import load_split
 from tacgen.data.columns import ExampleTable
-from tacgen.data.formatting import build_model_input
+from tacgen.data.formatting import build_model_input, remove_marks
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.generator.batch import Batch, GeneratorItem
 from tacgen.nn.resumable import ItemKey
@@ -152,7 +152,29 @@ class GeneratorDataset(Dataset[GeneratorItem]):
             state = build_model_input(
                 state, premises, self.max_input_length, self.keep_marks, drop, rng
             )
-        return GeneratorItem(example=example, state=state, tactic=example.tactic)
+        before = self.proof_before(index)
+        return GeneratorItem(
+            example=example, state=state, tactic=example.tactic, proof_before=before
+        )
+
+    def proof_before(self, index: int) -> tuple[str, ...]:
+        """The tactics traced before example ``index`` in its theorem, root first, with
+        premise marks removed: a search path's tactics are the generator's unmarked output,
+        and causal prompt templates show them (InternLM2.5-StepProver's ``PROOF_BEFORE``).
+
+        Args:
+            index: an example of this split.
+
+        Returns:
+            The earlier tactics (none for a theorem's first tactic).
+        """
+        table = self.examples
+        theorem = table.theorem_of[index]
+        first = index - int(table.tactic_indices[index])
+        # A theorem's examples are consecutive, in tactic order (the loader's file order).
+        if first < 0 or table.theorem_of[first] != theorem:
+            raise ConfigError(f"{self.data_path}: example #{index} is out of its theorem's order")
+        return tuple(remove_marks(table.tactics[i]) for i in range(first, index))
 
     def collate(self, items: Sequence[GeneratorItem]) -> Batch:
         """Tokenizes and pads a list of items into a ``Batch``.
@@ -180,6 +202,7 @@ def collate_items(
     tactic_ids, tactic_mask = tokenizer.batch_encode(tactics, max_output_length)  # (batch, out_len)
     tactic_ids = tactic_ids.masked_fill(tactic_mask == 0, -100)
     examples: tuple[Example, ...] = tuple(item.example for item in items)
+    before = tuple(item.proof_before for item in items)
     return Batch(
         state=tuple(states),
         tactic=tuple(tactics),
@@ -188,4 +211,5 @@ def collate_items(
         tactic_ids=tactic_ids,
         tactic_mask=tactic_mask,
         examples=examples,
+        proof_before=before,
     )

@@ -193,8 +193,13 @@ def rank_candidates(texts: Sequence[str], scores: Sequence[float]) -> Candidates
 
 
 @contextlib.contextmanager
-def _seeded(seed: int | None, device: torch.device) -> Iterator[None]:
-    """Sampling with a fixed seed, leaving the global random state as it was."""
+def seeded(seed: int | None, device: torch.device) -> Iterator[None]:
+    """Sampling with a fixed seed, leaving the global random state as it was.
+
+    Args:
+        seed: the seed; None samples from the global state (and advances it).
+        device: where the sampler draws (its CUDA state is forked too).
+    """
     if seed is None:
         yield
         return
@@ -310,7 +315,7 @@ def search(
         config = _search_config(tokens, num_samples, max_new_tokens, length_penalty, options, vocab)
         start = [tokens["decoder_start_token_id"], *prefix_ids]
         decoder_input_ids = torch.tensor([start] * batch, device=input_ids.device)
-        with _seeded(options.seed, input_ids.device):
+        with seeded(options.seed, input_ids.device):
             output = model.generate(
                 input_ids=input_ids,
                 attention_mask=attention_mask,

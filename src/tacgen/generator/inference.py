@@ -27,6 +27,7 @@ from tacgen.generator.options import (
     check_num_samples,
     filter_candidates,
 )
+from tacgen.generator.templates import PromptTemplate
 from tacgen.nn.architectures import build_model, model_from_config, t5_config
 from tacgen.nn.checkpoint import read_checkpoint
 from tacgen.nn.device import resolve_device
@@ -57,15 +58,37 @@ _SETTINGS = {
 class InferenceGenerator(TacticGenerator):
     """A loaded model ready to suggest tactics: inputs built, then decoded by a backend."""
 
-    def __init__(self, backend: Backend, inputs: InputBuilder) -> None:
+    def __init__(
+        self, backend: Backend, inputs: InputBuilder, template: PromptTemplate | None = None
+    ) -> None:
         """Puts a backend behind the generator interface.
 
         Args:
             backend: decodes input texts (e.g. :class:`TorchBackend`).
             inputs: builds input texts from queries (retrieval, budget, marks).
+            template: a causal model's prompt template: each input (premises, then the
+                state) is rendered with the query's ``full_name`` and ``proof_before``
+                before it reaches the backend; None passes inputs as they are (seq2seq).
         """
         self.backend = backend
         self.inputs = inputs
+        self.template = template
+
+    def model_inputs(self, queries: Sequence[Query]) -> list[str]:
+        """What the backend receives for each query: the built input (retrieved premises,
+        then the state), rendered by :attr:`template` when there is one.
+
+        Args:
+            queries: the queries.
+
+        Returns:
+            One text per query.
+        """
+        built = self.inputs.build(queries)
+        if self.template is None:
+            return built
+        render = self.template.render
+        return [render(text, q.full_name, q.proof_before) for text, q in zip(built, queries)]
 
     @property
     def retriever(self) -> Retriever | None:
@@ -82,7 +105,7 @@ class InferenceGenerator(TacticGenerator):
         if not queries:
             return []
         check_states(queries)
-        ranked = self.backend.decode(self.inputs.build(queries), num_samples, options)
+        ranked = self.backend.decode(self.model_inputs(queries), num_samples, options)
         return [filter_candidates(c, q, options) for c, q in zip(ranked, queries)]
 
     def score_queries(
@@ -100,7 +123,26 @@ class InferenceGenerator(TacticGenerator):
                 if not isinstance(tactic, str):
                     raise UsageError(f"tactics must be strings, got {type(tactic).__name__}")
                 check_encodable(tactic, "tactic")
-        return self.backend.score(self.inputs.build(queries), [list(t) for t in tactics])
+        return self.backend.score(self.model_inputs(queries), [list(t) for t in tactics])
+
+    def token_counts(
+        self, queries: Sequence[Query], tactics: Sequence[Sequence[str]]
+    ) -> list[list[int]]:
+        """How many tokens each tactic's score sums over (``--score mean-token`` divides by
+        it): the backend's count when it has one (a causal model's tokenizer and template),
+        else the byte count and eos (ByT5).
+
+        Args:
+            queries: the queries the tactics were generated or scored for.
+            tactics: for each query, its tactics.
+
+        Returns:
+            For each query, the token count of each of its tactics, in order.
+        """
+        counts = getattr(self.backend, "token_counts", None)
+        if callable(counts):
+            return counts(tactics)  # type: ignore[no-any-return]
+        return [[len(t.encode("utf-8")) + 1 for t in row] for row in tactics]
 
 
 def check_states(queries: Sequence[Query]) -> None:
@@ -151,20 +193,28 @@ def load_generator(
     retriever: Retriever | None = None,
     backend: str = "torch",
     compute_type: str | None = None,
+    template: str | PromptTemplate | None = None,
+    force_template: bool = False,
     **options: Any,
 ) -> InferenceGenerator:
     """Loads a tactic generator for inference.
 
     Args:
         path: a Lightning ``.ckpt`` written by ``tacgen fit``, a directory written by
-            ``tacgen export`` (``--format hf`` or ``ct2``), or a ByT5
-            ``T5ForConditionalGeneration`` directory laid out like ReProver's generator.
+            ``tacgen export`` (``--format hf`` or ``ct2``), a ByT5
+            ``T5ForConditionalGeneration`` directory laid out like ReProver's generator, or
+            a causal model's checkpoint or transformers directory (see
+            :mod:`tacgen.generator.causal_loading`).
         device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda:1"``, ...
         retriever: a premise retriever to use (overrides ``retriever_ckpt``).
         backend: ``"torch"`` (transformers) or ``"ct2"`` (CTranslate2; anything but a
             CTranslate2 directory is converted once and cached by content hash).
         compute_type: the ct2 backend's compute type (``int8`` by default on CPU,
             ``int8_float16`` on CUDA; ``float16`` is refused for T5).
+        template: a causal model's prompt template (a name or a format string): the one
+            saved with the model is used when None; another one is refused unless
+            ``force_template`` (a published model's directory saves none: give it).
+        force_template: query a causal model with another template than its own.
         **options: ``max_input_length``, ``max_output_length``, ``length_penalty``,
             ``num_retrieved``, ``keep_marks``, and ``retriever_ckpt`` /
             ``retriever_corpus`` / ``retriever_index`` / ``retriever_exact`` to load a
@@ -188,6 +238,16 @@ def load_generator(
         raise UsageError("compute_type is an option of the ct2 backend")
     target = resolve_device(device)
     source = Path(path).expanduser()
+    from tacgen.generator.causal_io import is_causal_source
+
+    if is_causal_source(source):
+        from tacgen.generator.causal_loading import load_causal_generator
+
+        return load_causal_generator(
+            source, target, retriever, backend, compute_type, template, force_template, options
+        )
+    if template is not None:
+        raise UsageError(f"{source} is a seq2seq generator: it takes no prompt template")
     if backend == "ct2":
         model_dir, stored = _ct2_source(source)
     else:
@@ -201,6 +261,24 @@ def load_generator(
         decoder = CT2Backend(model_dir, target, compute_type, *lengths)
     else:
         decoder = TorchBackend(model.to(target).eval().requires_grad_(False), *lengths)
+    return InferenceGenerator(decoder, build_inputs(settings, retriever, target))
+
+
+def build_inputs(
+    settings: dict[str, Any], retriever: Retriever | None, device: str
+) -> InputBuilder:
+    """The input builder of loaded settings, with ``retriever`` or else the one that
+    ``retriever_ckpt`` names (loaded on ``device``).
+
+    Args:
+        settings: ``max_input_length``, ``keep_marks``, ``num_retrieved`` and the
+            ``retriever_*`` settings.
+        retriever: a retriever given by the caller (it takes precedence).
+        device: where a loaded retriever runs.
+
+    Returns:
+        The builder.
+    """
     if retriever is None and settings["retriever_ckpt"]:
         from tacgen.retrieval.loading import load_retriever
 
@@ -208,14 +286,13 @@ def load_generator(
             settings["retriever_ckpt"],
             settings["retriever_corpus"],
             settings["retriever_index"],
-            device=target,
+            device=device,
             progress=True,
             exact=bool(settings["retriever_exact"]),
         )
-    inputs = InputBuilder(
+    return InputBuilder(
         settings["max_input_length"], settings["keep_marks"], settings["num_retrieved"], retriever
     )
-    return InferenceGenerator(decoder, inputs)
 
 
 def _ct2_source(source: Path) -> tuple[Path, dict[str, Any]]:

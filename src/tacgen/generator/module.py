@@ -105,10 +105,10 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
                 stacklevel=2,
             )
             num_retrieved = eval_num_retrieved
-        _check_at_least(1, num_beams=num_beams, max_input_length=max_input_length)
-        _check_at_least(1, max_output_length=max_output_length)
-        _check_at_least(0, num_retrieved=num_retrieved, warmup_steps=warmup_steps)
-        _check_at_least(0, log_io_every_n_steps=log_io_every_n_steps)
+        check_at_least(1, num_beams=num_beams, max_input_length=max_input_length)
+        check_at_least(1, max_output_length=max_output_length)
+        check_at_least(0, num_retrieved=num_retrieved, warmup_steps=warmup_steps)
+        check_at_least(0, log_io_every_n_steps=log_io_every_n_steps)
         self.save_hyperparameters()
         self.lr, self.warmup_steps, self.weight_decay = lr, warmup_steps, weight_decay
         self.num_beams, self.length_penalty = num_beams, length_penalty
@@ -298,7 +298,16 @@ def _queries(batch: Batch) -> list[Query]:
     return [Query(e.state, e.file_path, e.full_name, e.start) for e in batch.examples]
 
 
-def _check_at_least(low: int, **values: int) -> None:
+def check_at_least(low: int, **values: int) -> None:
+    """Refuses, in one line, a constructor argument below ``low``.
+
+    Args:
+        low: the least value allowed.
+        **values: the arguments by name.
+
+    Raises:
+        ConfigError: naming the first one below.
+    """
     for name, value in values.items():
         if value < low:
             raise ConfigError(f"{name} must be >= {low}, got {value}")

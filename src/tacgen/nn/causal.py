@@ -204,16 +204,38 @@ def build_causal(
     )
 
 
-def _from_pretrained(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def causal_tokenizer(name: str) -> PreTrainedTokenizerBase:
+    """The tokenizer of a ``save_pretrained`` directory or cached hub model, alone.
+
+    Args:
+        name: the directory or hub name.
+
+    Returns:
+        The tokenizer.
+
+    Raises:
+        FileNotFoundError: when it cannot be loaded.
+        ConfigError: when it has no eos token.
+    """
+    from transformers import AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=True)
+    except (OSError, ValueError) as error:
+        raise FileNotFoundError(f"cannot load causal model {name!r}: {one_line(error)}") from error
+    if tokenizer.eos_token_id is None:
+        raise ConfigError(f"causal model {name!r}: its tokenizer has no eos token")
+    return tokenizer
+
+
+def _from_pretrained(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    from transformers import AutoModelForCausalLM
+
+    tokenizer = causal_tokenizer(name)
+    try:
         model = AutoModelForCausalLM.from_pretrained(
             name, dtype=torch.float32, local_files_only=True
         )
     except (OSError, ValueError) as error:
         raise FileNotFoundError(f"cannot load causal model {name!r}: {one_line(error)}") from error
-    if tokenizer.eos_token_id is None:
-        raise ConfigError(f"causal model {name!r}: its tokenizer has no eos token")
     return model.train(), tokenizer

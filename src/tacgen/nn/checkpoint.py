@@ -70,7 +70,11 @@ def check_checkpoint_kind(path: Path, config_key: str, noun: str) -> None:
         raise CheckpointError(f"{path} is a {other[0]} checkpoint, not a {noun} one")
 
 
-KINDS = {"t5_config": "generator", "t5_encoder_config": "retriever"}
+KINDS = {
+    "t5_config": "generator",
+    "t5_encoder_config": "retriever",
+    "causal_config": "causal generator",
+}
 """The backbone config key of each tacgen checkpoint kind (``BackboneSpec.config_key``)."""
 
 

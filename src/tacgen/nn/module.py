@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 import lightning as L
 import torch
@@ -46,8 +46,9 @@ def eval_mode(module: torch.nn.Module) -> Iterator[None]:
 class BackboneSpec:
     """How a :class:`T5Module` subclass holds its T5 and stores it in checkpoints."""
 
-    kind: Kind
-    """``"seq2seq"`` or ``"encoder"``."""
+    kind: Kind | Literal["causal"]
+    """``"seq2seq"``, ``"encoder"``, or ``"causal"`` (a decoder-only model, built by its
+    module itself rather than by :meth:`T5Module.build_backbone`)."""
     attribute: str
     """The attribute holding the backbone (``model``, ``encoder``)."""
     config_key: str
@@ -78,6 +79,8 @@ class T5Module(L.LightningModule):
             The model, in train mode.
         """
         kind = self.spec.kind
+        if kind == "causal":
+            raise TypeError("a causal module builds its own backbone")
         if model_config is not None:
             return model_from_config(t5_config(model_config, "model_config", kind), kind)
         return build_model(model_name, kind)
