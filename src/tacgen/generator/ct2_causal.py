@@ -35,8 +35,14 @@ from typing import TYPE_CHECKING, Any
 from tacgen.core.atomic import replace_tree
 from tacgen.core.errors import CheckpointError, ConfigError, UsageError, one_line
 from tacgen.data.cache import default_cache_dir
-from tacgen.data.formatting import remove_marks
 from tacgen.generator.backends import Backend
+from tacgen.generator.causal_tokens import (
+    completion_tactic,
+    continuation_ids,
+    multi_token_stops,
+    prompt_ids,
+    stop_token_ids,
+)
 from tacgen.generator.ct2 import check_compute_type, source_digest
 from tacgen.generator.decoding import rank_candidates
 from tacgen.generator.options import QUANTIZATIONS, Candidates, GenerationOptions
@@ -152,21 +158,11 @@ def _check_vocabulary(model_dir: Path, tokenizer: PreTrainedTokenizerBase) -> No
 
 
 def load_causal_tokenizer(model_dir: str | os.PathLike[str]) -> PreTrainedTokenizerBase:
-    """The tokenizer saved in a transformers or causal CTranslate2 directory.
+    """The tokenizer saved in a transformers or causal CTranslate2 directory
+    (:func:`tacgen.nn.causal.causal_tokenizer`)."""
+    from tacgen.nn.causal import causal_tokenizer
 
-    Raises:
-        FileNotFoundError: when the directory has no loadable tokenizer.
-        ConfigError: when the tokenizer has no eos token.
-    """
-    from transformers import AutoTokenizer
-
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-    except (OSError, ValueError) as error:
-        raise FileNotFoundError(f"no tokenizer in {model_dir}: {one_line(error)}") from error
-    if tokenizer.eos_token_id is None:
-        raise ConfigError(f"the tokenizer in {model_dir} has no eos token")
-    return tokenizer
+    return causal_tokenizer(str(model_dir))
 
 
 def cached_causal_ct2_dir(
@@ -249,14 +245,8 @@ class CT2CausalBackend(Backend):
         self.generator = ctranslate2.Generator(**self._options)
         self.tokenizer, self.template = tokenizer, template
         self.max_input_length, self.max_output_length = max_input_length, max_output_length
-        self.end_ids = [int(tokenizer.eos_token_id)]
-        self.stop_texts: list[str] = []
-        for stop in template.stop:  # one token: a stop token; longer: matched in text
-            ids = tokenizer.encode(stop, add_special_tokens=False)
-            if len(ids) == 1 and int(ids[0]) not in self.end_ids:
-                self.end_ids.append(int(ids[0]))
-            elif len(ids) != 1:
-                self.stop_texts.append(stop)
+        self.end_ids = stop_token_ids(tokenizer, template)
+        self.stop_texts = multi_token_stops(tokenizer, template)
 
     @property
     def device(self) -> str:
@@ -264,19 +254,27 @@ class CT2CausalBackend(Backend):
         return self._device
 
     def prompt_ids(self, prompt: str) -> list[int]:
-        """A rendered prompt's token ids (the tokenizer's own start tokens included), its
-        last ``max_input_length``."""
-        ids = self.tokenizer(prompt)["input_ids"]
+        """A rendered prompt's token ids (:func:`~tacgen.generator.causal_tokens.prompt_ids`)."""
+        ids = prompt_ids(self.tokenizer, prompt, self.max_input_length)
         if not ids:
             raise UsageError("an empty prompt: a causal model needs at least one token")
-        return [int(i) for i in ids[-self.max_input_length :]]
+        return ids
 
     def continuation_ids(self, tactic: str) -> list[int]:
-        """The tokens a tactic's score sums over: ``template.target(tactic)``, then eos when
-        the template has no end text of its own."""
-        ids = self.tokenizer.encode(self.template.target(tactic), add_special_tokens=False)
-        eos = [int(self.tokenizer.eos_token_id)] if not self.template.end else []
-        return [int(i) for i in ids] + eos
+        """The tokens a tactic's score sums over
+        (:func:`~tacgen.generator.causal_tokens.continuation_ids`)."""
+        return continuation_ids(self.tokenizer, self.template, tactic)
+
+    def token_counts(self, tactics: Sequence[Sequence[str]]) -> list[list[int]]:
+        """The number of tokens each tactic's score sums over (``--score mean-token``).
+
+        Args:
+            tactics: per query, its tactics.
+
+        Returns:
+            Per query, the count of each tactic, in order.
+        """
+        return [[len(self.continuation_ids(t)) for t in row] for row in tactics]
 
     def decode(
         self, inputs: Sequence[str], num_samples: int, options: GenerationOptions
@@ -355,12 +353,7 @@ class CT2CausalBackend(Backend):
         return ids
 
     def _text(self, ids: Sequence[int]) -> str:
-        """The tactic of a completion: its text without the end token, cut by the template
-        (separator, stop texts, whitespace), premise marks removed."""
-        if ids and ids[-1] in self.end_ids:
-            ids = ids[:-1]
-        text = str(self.tokenizer.decode(list(ids), clean_up_tokenization_spaces=False))
-        return remove_marks(self.template.tactic(text))
+        return completion_tactic(self.tokenizer, self.template, ids, self.end_ids)
 
     def score(self, inputs: Sequence[str], tactics: Sequence[Sequence[str]]) -> list[list[float]]:
         """See :meth:`Backend.score`: ``inputs`` are rendered prompts; one ``score_batch``
