@@ -92,3 +92,25 @@ def test_prove_under_replay_with_a_causal_checkpoint(
     proved = [r for r in results if r["status"] == "proved"]
     assert proved and all(r["proof"] for r in proved), results  # the model memorised them
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("Pass@1 (replay): ")
+
+
+def test_template_flags_load_a_published_directory_and_override_a_saved_one(
+    mini_causal_dir: Path, causal_export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A transformers directory that saved no template (a published model) needs
+    ``--template``; a model that saved one refuses another unless ``--force-template``."""
+    from test_cli import one_error_line
+
+    base = ["generate", "--state", "⊢ True", "--num-samples", "2"]
+    assert main([*base, "--ckpt", str(mini_causal_dir)]) == 2
+    one_error_line(capsys.readouterr().err, "saves no prompt template", "--template")
+    assert main([*base, "--ckpt", str(mini_causal_dir), "--template", "bfs", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
+    assert len(rows) == 1 and len(rows[0]["tactics"]) == 2
+    other = ["--ckpt", str(causal_export), "--template", "reprover-causal"]
+    assert main([*base, *other]) == 2
+    one_error_line(capsys.readouterr().err, "trained with prompt template bfs", "--force-template")
+    assert main([*base, *other, "--force-template"]) == 0
+    capsys.readouterr()
+    assert main([*base, "--ckpt", str(causal_export), "--force-template"]) == 2
+    one_error_line(capsys.readouterr().err, "--force-template needs --template")

@@ -100,7 +100,8 @@ def test_bad_servers_and_flags_are_one_line(
         (["--server", f"openai:{url}", "--model", "x", "--template", "bfs"], "not --model x"),
         (["--server", f"openai:{url}", "--model", "m", "--template", "bfs", "--mode", "beam"],
          "give --mode sample"),
-        (["--server", url, "--model", "m"], "go with --server openai:URL"),
+        (["--server", url, "--model", "m"], "--model goes with --server openai:URL"),
+        (["--server", url, "--template", "bfs"], "--template goes with --ckpt"),
         (["--server", "openai:ftp://x", "--model", "m", "--template", "bfs"], "http://"),
     ]  # fmt: skip
     for extra, message in cases:

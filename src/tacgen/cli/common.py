@@ -76,10 +76,33 @@ def add_retriever_arguments(
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, ckpt_help: str) -> None:
-    """``--ckpt``, the backend and device, and the retriever flags of :func:`load_from_args`."""
+    """``--ckpt``, the backend and device, the template flags and the retriever flags of
+    :func:`load_from_args`."""
     add_ckpt_argument(parser, ckpt_help)
     add_backend_arguments(parser)
+    add_template_arguments(parser)
     add_retriever_arguments(parser)
+
+
+def add_template_arguments(parser: argparse.ArgumentParser, server: bool = False) -> None:
+    """``--template`` and ``--force-template`` (causal models; ``GeneratorSpec``'s fields).
+
+    Args:
+        parser: the command's parser.
+        server: the command also takes ``--server openai:URL``, which needs a template.
+    """
+    with_server = "required with --server openai:URL; " if server else ""
+    parser.add_argument(
+        "--template",
+        help=f"a causal model's prompt template: bfs, internlm-step, reprover-causal, or a "
+        f"format string with {{state}}, {{name}}, {{proof_before}} ({with_server}a checkpoint "
+        "or export uses the one it saved; a published model's directory saves none)",
+    )
+    parser.add_argument(
+        "--force-template",
+        action="store_true",
+        help="query a local causal model with --template although it was trained on another",
+    )
 
 
 def spec_from_args(args: argparse.Namespace) -> Any:
@@ -119,6 +142,8 @@ def spec_from_args(args: argparse.Namespace) -> Any:
         retriever_index=args.retriever_index,
         retriever_corpus=args.retriever_corpus,
         retriever_exact=args.retriever_exact,
+        template=getattr(args, "template", None),
+        force_template=getattr(args, "force_template", False),
     )
 
 

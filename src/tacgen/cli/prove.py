@@ -14,6 +14,7 @@ from tacgen.cli.common import (
     add_decoding_arguments,
     add_repl_arguments,
     add_retriever_arguments,
+    add_template_arguments,
     load_from_args,
     options_from,
     spec_from_args,
@@ -63,11 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         "OpenAI-compatible /v1/completions server (vLLM, SGLang) with --model and --template",
     )
     p.add_argument("--model", help="with --server openai:URL: the served model's name")
-    p.add_argument(
-        "--template",
-        help="with --server openai:URL: the model's prompt template (bfs, internlm-step, "
-        "reprover-causal, or a format string with {state}, {name}, {proof_before})",
-    )
+    add_template_arguments(p, server=True)
     add_backend_arguments(p)
     add_retriever_arguments(p, _RETRIEVAL_HELP)
     p.add_argument(

@@ -202,7 +202,7 @@ def check_template(
         mine, asked = repr(stored.to_dict()), repr(requested.to_dict())
     raise ConfigError(
         f"{where} was trained with prompt template {mine}, not {asked}; "
-        "pass force_template=True to use it anyway"
+        "pass --force-template (force_template=True) to use it anyway"
     )
 
 

@@ -77,8 +77,8 @@ def read_causal_source(
     stored = PromptTemplate.from_dict(info["template"]) if "template" in info else None
     if stored is None and template is None:
         raise UsageError(
-            f"{path} saves no prompt template: give one (template='bfs', 'internlm-step', "
-            "'reprover-causal', or a format string with {state})"
+            f"{path} saves no prompt template: give one (--template or template=: bfs, "
+            "internlm-step, reprover-causal, or a format string with {state})"
         )
     chosen = resolve_template(template) if template is not None else stored
     assert chosen is not None

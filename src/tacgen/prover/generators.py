@@ -32,8 +32,12 @@ class GeneratorSpec:
     model: str | None = None
     """The model an ``openai:`` server serves (its ``--served-model-name``)."""
     template: str | None = None
-    """The prompt template of an ``openai:`` server's model: a name (``bfs``,
-    ``internlm-step``, ``reprover-causal``) or a format string with ``{state}``."""
+    """A causal model's prompt template: a name (``bfs``, ``internlm-step``,
+    ``reprover-causal``) or a format string with ``{state}``. Required for an ``openai:``
+    server's model; for a checkpoint or directory, the one saved with it is used when None
+    (a published model's directory saves none)."""
+    force_template: bool = False
+    """Query a local causal model with :attr:`template` although it saved another."""
     path: str | None = None
     """A generator checkpoint or directory (``load_generator``'s ``path``)."""
     device: str = "auto"
@@ -56,8 +60,14 @@ class GeneratorSpec:
             raise UsageError("give exactly one of --ckpt PATH or --server URL")
         if self.server is not None and self.retriever_ckpt is not None:
             raise UsageError("a retriever goes with --ckpt; a server uses its own")
-        if not self.is_openai and (self.model is not None or self.template is not None):
-            raise UsageError("--model and --template go with --server openai:URL")
+        if not self.is_openai and self.model is not None:
+            raise UsageError("--model goes with --server openai:URL")
+        if self.server is not None and not self.is_openai and self.template is not None:
+            raise UsageError("--template goes with --ckpt or --server openai:URL")
+        if self.force_template and self.path is None:
+            raise UsageError("--force-template goes with --ckpt (and --template)")
+        if self.force_template and self.template is None:
+            raise UsageError("--force-template needs --template")
         if self.is_openai:
             if not self.model or not self.template:
                 raise UsageError(
@@ -107,6 +117,8 @@ def build_generator(spec: GeneratorSpec) -> TacticGenerator:
         retriever_corpus=spec.retriever_corpus,
         retriever_index=spec.retriever_index,
         retriever_exact=spec.retriever_exact or None,
+        template=spec.template,
+        force_template=spec.force_template,
     )
 
 
