@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument(
         "--library-variants", action="store_true", help="model vs model + tactic library"
     )
+    parser.add_argument(
+        "--only", nargs="+", metavar="WORD", help="library variants whose name has a WORD"
+    )
     parser.add_argument("--retriever-ckpt", help="search --ckpt without and with this retriever")
     parser.add_argument("--retriever-index", help="its embeddings (+ ANN index) from tacgen index")
     parser.add_argument("--retriever-exact", action="store_true", help="exact search, no ANN")
@@ -220,17 +223,24 @@ def library_variants(theorems, generator, train, args) -> None:
     n = args.num_sampled_tactics
     ceiling = oracle(theorems, generator, set(library), n)
     print(f"ceiling: {ceiling}/{len(theorems)} theorems have every step in the beams or library")
-    run("model + library (sum)", theorems, generator, args, library=library)
-    run("model + library (mean-token)", theorems, generator, args, library=library,
-        score="mean-token")  # fmt: skip
-    run("model, mean-token", theorems, generator, args, score="mean-token")
-    run(f"{n // 2} beams + library", theorems, generator, args, library=library,
-        num_beams=max(1, n // 2))  # fmt: skip
-    run("library scored by the model, 1 beam", theorems, generator, args, library=library,
-        num_beams=1)  # fmt: skip
-    for slots in (n // 4, n // 2):
-        run(f"model + library, {slots} slots kept", theorems, generator, args,
-            library=library, library_slots=slots)  # fmt: skip
+    half, quarter = n // 2, n // 4
+    variants = {
+        "model + library (sum)": {},
+        "model + library (mean-token)": {"score": "mean-token"},
+        "model, mean-token": {"library": (), "score": "mean-token"},
+        f"{half} beams + library": {"num_beams": max(1, half)},
+        "library scored by the model, 1 beam": {"num_beams": 1},
+        f"model + library, {quarter} slots kept": {"library_slots": quarter},
+        f"model + library, {half} slots kept": {"library_slots": half},
+        f"{half} slots kept, prior 1": {"library_slots": half, "library_prior": 1.0},
+        f"{half} slots kept, prior 10": {"library_slots": half, "library_prior": 10.0},
+        f"{quarter} slots kept, prior 10": {"library_slots": quarter, "library_prior": 10.0},
+        "model + library, prior 1": {"library_prior": 1.0},
+    }
+    for name, search in variants.items():
+        if args.only and not any(word in name for word in args.only):
+            continue
+        run(name, theorems, generator, args, **{"library": library, **search})
 
 
 if __name__ == "__main__":

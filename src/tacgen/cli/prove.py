@@ -117,6 +117,11 @@ def _add_candidate_arguments(p: argparse.ArgumentParser) -> None:
         "beams score (default 0: the merged list is cut by score alone)",
     )  # fmt: skip
     p.add_argument(
+        "--library-prior", type=float, default=0.0, metavar="W",
+        help="add W * -log(rank + 1) to each library tactic's score, its rank in the library "
+        "(auto: by training frequency): a Zipf frequency prior (default 0: the model's alone)",
+    )  # fmt: skip
+    p.add_argument(
         "--score", choices=SCORES, default="sum",
         help="edge score: sum (the tactic's log-probability, ReProver's) or mean-token (per "
         "token, BFS-Prover's length normalisation); a node's priority sums its path's scores",
@@ -204,7 +209,7 @@ def _search_config(args: argparse.Namespace) -> Any:
     return SearchConfig(
         args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
         options_from(args), library=library, num_beams=args.num_beams,
-        library_slots=args.library_slots, score=args.score,
+        library_slots=args.library_slots, score=args.score, library_prior=args.library_prior,
     )  # fmt: skip
 
 

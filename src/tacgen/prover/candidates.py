@@ -12,6 +12,7 @@ A new source is a new :class:`CandidateSource` subclass plus one line in :data:`
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -80,25 +81,44 @@ class ModelSource(CandidateSource):
         ]
 
 
+def rank_prior(rank: int, weight: float) -> float:
+    """The library's frequency prior of its ``rank``-th tactic (0: the most frequent).
+
+    Zipf's law estimates a tactic's log-frequency from its rank alone: ``-log(rank + 1)``,
+    0 for the most frequent; ``weight`` scales it (0: no prior). A library file is read in
+    its order, ``auto``'s is most frequent first.
+    """
+    return -weight * math.log(rank + 1)
+
+
 class LibrarySource(CandidateSource):
     """A fixed list of tactics for every state, each scored by the model on that state."""
 
-    def __init__(self, tactics: Sequence[str]) -> None:
+    def __init__(self, tactics: Sequence[str], prior: float = 0.0) -> None:
         """Takes the library.
 
         Args:
-            tactics: distinct tactics (duplicates are dropped, order kept).
+            tactics: distinct tactics, most frequent first (duplicates are dropped, order
+                kept).
+            prior: the weight of the frequency prior (:func:`rank_prior`) added to each
+                tactic's score; 0 scores by the model alone.
         """
         self.tactics = list(dict.fromkeys(t for t in tactics if t.strip()))
         if not self.tactics:
             raise UsageError("the tactic library is empty")
+        if prior < 0 or not math.isfinite(prior):
+            raise UsageError(f"the library prior must be a finite weight >= 0, got {prior}")
+        self.priors = [rank_prior(i, prior) for i in range(len(self.tactics))]
 
     def propose(
         self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
     ) -> list[list[Candidate]]:
         scores = generator.score_queries(queries, [self.tactics] * len(queries))
         return [
-            [Candidate(t, edge_score(t, s, kind), "library") for t, s in zip(self.tactics, row)]
+            [
+                Candidate(t, edge_score(t, s, kind) + p, "library")
+                for t, s, p in zip(self.tactics, row, self.priors)
+            ]
             for row in scores
         ]
 
