@@ -22,6 +22,7 @@ from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import GenerationOptions
+from tacgen.prover.templates import instances
 
 ScoreKind = Literal["sum", "mean-token"]
 SCORES: tuple[ScoreKind, ...] = ("sum", "mean-token")
@@ -94,7 +95,7 @@ def rank_prior(rank: int, weight: float) -> float:
 class LibrarySource(CandidateSource):
     """A fixed list of tactics for every state, each scored by the model on that state."""
 
-    def __init__(self, tactics: Sequence[str], prior: float = 0.0) -> None:
+    def __init__(self, tactics: Sequence[str], prior: float = 0.0, renamings: int = 0) -> None:
         """Takes the library.
 
         Args:
@@ -102,24 +103,37 @@ class LibrarySource(CandidateSource):
                 kept).
             prior: the weight of the frequency prior (:func:`rank_prior`) added to each
                 tactic's score; 0 scores by the model alone.
+            renamings: on each state, also up to this many of the library's tactics
+                renamed to the state's local names (:func:`~tacgen.prover.templates.instances`),
+                each with its template's prior; 0: none.
         """
         self.tactics = list(dict.fromkeys(t for t in tactics if t.strip()))
         if not self.tactics:
             raise UsageError("the tactic library is empty")
         if prior < 0 or not math.isfinite(prior):
             raise UsageError(f"the library prior must be a finite weight >= 0, got {prior}")
-        self.priors = [rank_prior(i, prior) for i in range(len(self.tactics))]
+        if renamings < 0:
+            raise UsageError(f"library renamings must be >= 0, got {renamings}")
+        self.prior, self.renamings = prior, renamings
+
+    def _ranked(self, state: str) -> list[tuple[str, int]]:
+        """The tactics to score on a state, each with its (template's) rank."""
+        own = [(t, rank) for rank, t in enumerate(self.tactics)]
+        if not self.renamings:
+            return own
+        return own + instances(self.tactics, state, self.renamings)
 
     def propose(
         self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
     ) -> list[list[Candidate]]:
-        scores = generator.score_queries(queries, [self.tactics] * len(queries))
+        ranked = [self._ranked(q.state) for q in queries]
+        scores = generator.score_queries(queries, [[t for t, _ in row] for row in ranked])
         return [
             [
-                Candidate(t, edge_score(t, s, kind) + p, "library")
-                for t, s, p in zip(self.tactics, row, self.priors)
+                Candidate(t, edge_score(t, s, kind) + rank_prior(rank, self.prior), "library")
+                for (t, rank), s in zip(row, row_scores)
             ]
-            for row in scores
+            for row, row_scores in zip(ranked, scores)
         ]
 
 
