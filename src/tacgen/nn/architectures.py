@@ -86,10 +86,6 @@ SEQ2SEQ_ARCHITECTURES: dict[str, T5Architecture] = {
     "tiny": T5Architecture(
         d_model=192, d_ff=512, d_kv=32, num_heads=6, num_layers=2, num_decoder_layers=2
     ),
-    # Twice as deep an encoder, wider: reads the state better (configs/demo-long.yaml).
-    "mini": T5Architecture(
-        d_model=256, d_ff=512, d_kv=32, num_heads=8, num_layers=4, num_decoder_layers=2
-    ),
     "byt5-small": BYT5_SMALL,
 }
 """Generator architectures built from scratch by name."""
