@@ -255,6 +255,15 @@ def library_variants(theorems, generator, train, args) -> None:
             "library_renamings": 512,
             "library_prior": 1.0,
         },
+        f"+ renamings, {3 * quarter} slots kept": {
+            "library_slots": 3 * quarter,
+            "library_renamings": 512,
+        },
+        f"+ renamings, {3 * quarter} slots, prior 1": {
+            "library_slots": 3 * quarter,
+            "library_renamings": 512,
+            "library_prior": 1.0,
+        },
         f"+ renamings, {quarter} slots, prior 1": {
             "library_slots": quarter,
             "library_renamings": 512,

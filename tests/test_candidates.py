@@ -66,6 +66,10 @@ def test_reserved_slots_keep_an_origins_best_whatever_the_others_score() -> None
     assert [c.tactic for c in kept] == ["b0", "b1", "l1"]  # still in score order
     both = merge_candidates([beams, library], 3, {"library": 5})
     assert [c.tactic for c in both] == ["b0", "l1", "l2"]  # the library's two, then score
+    # A library tactic that a beam scores higher keeps its claim on the library's slots.
+    shared = [Candidate("l1", -0.5, "beam")]
+    kept = merge_candidates([beams, shared, library], 2, {"library": 2})
+    assert [(c.tactic, c.origin) for c in kept] == [("l1", "beam"), ("l2", "library")]
     with pytest.raises(TacgenError, match="library_slots"):
         SearchConfig(num_sampled_tactics=4, library_slots=5)
 

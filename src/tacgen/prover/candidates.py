@@ -150,16 +150,19 @@ def merge_candidates(
         lists: each source's candidates.
         limit: the most candidates kept.
         reserved: at least this many slots for the best candidates of an origin
-            (``{"library": 16}``), when it has them; the rest of ``limit`` goes by score.
+            (``{"library": 16}``), when it has them (a tactic counts for every origin that
+            proposed it); the rest of ``limit`` goes by score.
 
     Returns:
         Distinct tactics, each with its best score (and that candidate's origin), best
         first, at most ``limit``; ties keep the order of the sources.
     """
     best: dict[str, Candidate] = {}
+    origins: dict[str, set[str]] = {}
     for candidates in lists:
         for candidate in candidates:
             kept = best.get(candidate.tactic)
+            origins.setdefault(candidate.tactic, set()).add(candidate.origin)
             if kept is None or candidate.score > kept.score:
                 best[candidate.tactic] = candidate
     ranked = sorted(best.values(), key=lambda c: -c.score)
@@ -167,7 +170,8 @@ def merge_candidates(
         return ranked[:limit]
     chosen: set[str] = set()
     for origin, slots in reserved.items():
-        mine = [c.tactic for c in ranked if c.origin == origin and c.tactic not in chosen]
+        # A tactic that the origin proposed qualifies, whichever source scored it best.
+        mine = [c.tactic for c in ranked if origin in origins[c.tactic] and c.tactic not in chosen]
         chosen.update(mine[: min(slots, limit - len(chosen))])
     rest = [c.tactic for c in ranked if c.tactic not in chosen]
     chosen.update(rest[: limit - len(chosen)])
