@@ -264,6 +264,10 @@ def library_variants(theorems, generator, train, args) -> None:
             "library_renamings": 512,
             "library_prior": 1.0,
         },
+        f"+ renamings, {n - n // 8} slots kept": {
+            "library_slots": n - n // 8,
+            "library_renamings": 512,
+        },
         f"+ renamings, {quarter} slots, prior 1": {
             "library_slots": quarter,
             "library_renamings": 512,
