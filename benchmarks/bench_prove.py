@@ -32,7 +32,10 @@ Replay accepts only the traced tactics, so these are lower bounds of Pass@1 in L
 expanded node), the model beside its tactic library (the ``--train`` split's 64 most
 frequent tactics, scored by the model): model alone, model + library, and the variants of
 issue 18 (per-token scores, half the budget to beams, the library alone but scored by the
-model) instead of the batch and worker variants.
+model, slots kept for the library, a frequency prior, the library renamed to each state's
+local names) instead of the batch and worker variants, after two oracle ``ceiling:`` lines
+(``--skip-ceiling`` leaves them out: they decode every traced step). ``--only WORD...``
+runs the variants whose name contains one of the words.
 """
 
 from __future__ import annotations

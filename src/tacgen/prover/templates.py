@@ -2,7 +2,8 @@
 
 A library tactic mentions the local names of the theorem it was traced in (``exact ⟨hq,
 hp⟩``), which another theorem's state rarely has. Read as a template, its local-name-like
-identifiers (:func:`placeholders`: ``h``, ``hp``, ``h₁``, ``ih``, one-letter names) are
+identifiers (:func:`placeholders`: ``h``, ``hp``, ``h₁``, ``ih``, one-letter names, also
+before a projection as in ``hpq.1``; never after a dot, as in ``Foo.h``) are
 renamed, all at once and injectively, to the names the state declares
 (:func:`local_names`), which gives ``exact ⟨h₁, h₂⟩`` on ``h₁ : p → q``, ``h₂ : q → p``.
 The instances are scored by the model like the library's own tactics
