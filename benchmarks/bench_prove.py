@@ -32,7 +32,10 @@ Replay accepts only the traced tactics, so these are lower bounds of Pass@1 in L
 expanded node), the model beside its tactic library (the ``--train`` split's 64 most
 frequent tactics, scored by the model): model alone, model + library, and the variants of
 issue 18 (per-token scores, half the budget to beams, the library alone but scored by the
-model) instead of the batch and worker variants.
+model, slots kept for the library, a frequency prior, the library renamed to each state's
+local names) instead of the batch and worker variants, after two oracle ``ceiling:`` lines
+(``--skip-ceiling`` leaves them out: they decode every traced step). ``--only WORD...``
+runs the variants whose name contains one of the words.
 """
 
 from __future__ import annotations
@@ -143,6 +146,12 @@ def main() -> None:
     parser.add_argument(
         "--library-variants", action="store_true", help="model vs model + tactic library"
     )
+    parser.add_argument(
+        "--skip-ceiling", action="store_true", help="no oracle ceiling (it decodes every step)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", metavar="WORD", help="library variants whose name has a WORD"
+    )
     parser.add_argument("--retriever-ckpt", help="search --ckpt without and with this retriever")
     parser.add_argument("--retriever-index", help="its embeddings (+ ANN index) from tacgen index")
     parser.add_argument("--retriever-exact", action="store_true", help="exact search, no ANN")
@@ -197,17 +206,22 @@ def main() -> None:
     print(json.dumps({"note": "replay accepts traced tactics only: lower bounds"}))
 
 
-def oracle(theorems, generator, library, n) -> int:
+def oracle(theorems, generator, library, n, renamings=0) -> int:
     """Theorems whose every traced step's tactic is among the model's n beams on that
-    state or in the library: under replay, no merge of the two lists proves more."""
+    state or in the library (and, with ``renamings``, the library renamed to the state's
+    local names): under replay, no merge of these lists proves more."""
+    from tacgen.prover.renamings import instances
+    from tacgen.prover.replay import replay_key
+
+    keys = {replay_key(t) for t in library}
     reachable = 0
     for t in theorems:
-        steps = [
-            s.tactic in library
-            or s.tactic in [x for x, _ in generator.generate(s.state_before, t.file_path,
-                                                             t.full_name, t.start, n)]
-            for s in t.traced
-        ]  # fmt: skip
+        steps = []
+        for s in t.traced:
+            beams = generator.generate(s.state_before, t.file_path, t.full_name, t.start, n)
+            found = keys | {replay_key(x) for x, _ in beams}
+            found |= {replay_key(x) for x, _ in instances(library, s.state_before, renamings)}
+            steps.append(replay_key(s.tactic) in found)
         reachable += all(steps)
     return reachable
 
@@ -218,19 +232,55 @@ def library_variants(theorems, generator, train, args) -> None:
 
     library = tuple(frequent_tactics(s.tactic for t in train for s in t.traced))
     n = args.num_sampled_tactics
-    ceiling = oracle(theorems, generator, set(library), n)
-    print(f"ceiling: {ceiling}/{len(theorems)} theorems have every step in the beams or library")
-    run("model + library (sum)", theorems, generator, args, library=library)
-    run("model + library (mean-token)", theorems, generator, args, library=library,
-        score="mean-token")  # fmt: skip
-    run("model, mean-token", theorems, generator, args, score="mean-token")
-    run(f"{n // 2} beams + library", theorems, generator, args, library=library,
-        num_beams=max(1, n // 2))  # fmt: skip
-    run("library scored by the model, 1 beam", theorems, generator, args, library=library,
-        num_beams=1)  # fmt: skip
-    for slots in (n // 4, n // 2):
-        run(f"model + library, {slots} slots kept", theorems, generator, args,
-            library=library, library_slots=slots)  # fmt: skip
+    if not args.skip_ceiling:
+        ceiling = oracle(theorems, generator, library, n)
+        print(
+            f"ceiling: {ceiling}/{len(theorems)} theorems have every step in the beams or library"
+        )
+        ceiling = oracle(theorems, generator, library, n, renamings=512)
+        print(f"ceiling: {ceiling}/{len(theorems)} with the library's renamings (512 per state)")
+    half, quarter = n // 2, n // 4
+    variants = {
+        "model + library (sum)": {},
+        "model + library (mean-token)": {"score": "mean-token"},
+        "model, mean-token": {"library": (), "score": "mean-token"},
+        f"{half} beams + library": {"num_beams": max(1, half)},
+        "library scored by the model, 1 beam": {"num_beams": 1},
+        f"model + library, {quarter} slots kept": {"library_slots": quarter},
+        f"model + library, {half} slots kept": {"library_slots": half},
+        f"{half} slots kept, prior 1": {"library_slots": half, "library_prior": 1.0},
+        f"{half} slots kept, prior 10": {"library_slots": half, "library_prior": 10.0},
+        f"{quarter} slots kept, prior 10": {"library_slots": quarter, "library_prior": 10.0},
+        "model + library, prior 1": {"library_prior": 1.0},
+        f"+ renamings, {half} slots kept": {"library_slots": half, "library_renamings": 512},
+        f"+ renamings, {half} slots, prior 1": {
+            "library_slots": half,
+            "library_renamings": 512,
+            "library_prior": 1.0,
+        },
+        f"+ renamings, {3 * quarter} slots kept": {
+            "library_slots": 3 * quarter,
+            "library_renamings": 512,
+        },
+        f"+ renamings, {3 * quarter} slots, prior 1": {
+            "library_slots": 3 * quarter,
+            "library_renamings": 512,
+            "library_prior": 1.0,
+        },
+        f"+ renamings, {n - n // 8} slots kept": {
+            "library_slots": n - n // 8,
+            "library_renamings": 512,
+        },
+        f"+ renamings, {quarter} slots, prior 1": {
+            "library_slots": quarter,
+            "library_renamings": 512,
+            "library_prior": 1.0,
+        },
+    }
+    for name, search in variants.items():
+        if args.only and not any(word in name for word in args.only):
+            continue
+        run(name, theorems, generator, args, **{"library": library, **search})
 
 
 if __name__ == "__main__":

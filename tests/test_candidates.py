@@ -4,6 +4,7 @@ trace, and the tactic library's sources, on hand-built graphs."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 from tacgen.core.errors import TacgenError
 from tacgen.core.records import Query
 from tacgen.generator.options import Candidates
-from tacgen.prover.candidates import Candidate, LibrarySource, edge_score, merge_candidates
+from tacgen.prover.candidates import (
+    Candidate,
+    LibrarySource,
+    edge_score,
+    merge_candidates,
+    rank_prior,
+)
 from tacgen.prover.library import load_library, read_library_file
 from tacgen.prover.observer import TraceRecorder
 from tacgen.prover.search import SearchConfig, best_first_search
@@ -59,6 +66,10 @@ def test_reserved_slots_keep_an_origins_best_whatever_the_others_score() -> None
     assert [c.tactic for c in kept] == ["b0", "b1", "l1"]  # still in score order
     both = merge_candidates([beams, library], 3, {"library": 5})
     assert [c.tactic for c in both] == ["b0", "l1", "l2"]  # the library's two, then score
+    # A library tactic that a beam scores higher keeps its claim on the library's slots.
+    shared = [Candidate("l1", -0.5, "beam")]
+    kept = merge_candidates([beams, shared, library], 2, {"library": 2})
+    assert [(c.tactic, c.origin) for c in kept] == [("l1", "beam"), ("l2", "library")]
     with pytest.raises(TacgenError, match="library_slots"):
         SearchConfig(num_sampled_tactics=4, library_slots=5)
 
@@ -132,6 +143,28 @@ def test_num_beams_and_score_kind_reach_the_search() -> None:
     assert one.proof == ("long tactic", "z")
     with pytest.raises(TacgenError, match="score must be one of"):
         SearchConfig(score="max")  # type: ignore[arg-type]
+
+
+def test_the_frequency_prior_ranks_the_library_by_its_order() -> None:
+    assert rank_prior(0, 3.0) == 0.0 and rank_prior(5, 0.0) == 0.0
+    assert rank_prior(1, 2.0) == pytest.approx(-2.0 * math.log(2))
+    query = Query("s0")
+    generator = ScoringGenerator({}, {"s0": {"common": -6.0, "rare": -5.0}})
+    plain = LibrarySource(["common", "rare"]).propose(generator, [query], "sum")[0]
+    assert [(c.tactic, c.score) for c in plain] == [("common", -6.0), ("rare", -5.0)]
+    ranked = LibrarySource(["common", "rare"], prior=2.0).propose(generator, [query], "sum")[0]
+    assert ranked[0].score == -6.0 and ranked[1].score == pytest.approx(-5.0 - 2 * math.log(2))
+    # Two library slots of three kept by score + prior: the frequent tactic wins the one.
+    beams = [Candidate("b0", -1.0, "beam"), Candidate("b1", -2.0, "beam")]
+    assert [c.tactic for c in merge_candidates([beams, plain], 2, {"library": 1})] == ["b0", "rare"]
+    assert [c.tactic for c in merge_candidates([beams, ranked], 2, {"library": 1})] == [
+        "b0",
+        "common",
+    ]
+    with pytest.raises(TacgenError, match="prior"):
+        LibrarySource(["simp"], prior=-1.0)
+    with pytest.raises(TacgenError, match="library_prior"):
+        SearchConfig(library_prior=float("inf"))
 
 
 def test_library_source_refuses_an_empty_library() -> None:

@@ -151,3 +151,21 @@ def test_unknown_key_is_rejected(capsys: pytest.CaptureFixture[str]) -> None:
     demo = str(REPO / "configs" / "demo.yaml")
     assert main(["fit", "--config", demo, "--model.no_such_key", "1", "--print_config"]) == 2
     assert "no_such_key" in capsys.readouterr().err
+
+
+def test_demo_long_decays_over_its_own_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo-long.yaml`` trains a named architecture longer than the demo, warms up and
+    decays over its own ``max_steps``, and writes beside the demo's run, not over it; the
+    demo (tests and scripts/demo.sh run it) stays 200 steps."""
+    from tacgen.nn.architectures import SEQ2SEQ_ARCHITECTURES
+
+    demo = print_config(capsys, "fit", "--config", str(REPO / "configs" / "demo.yaml"))
+    long = print_config(capsys, "fit", "--config", str(REPO / "configs" / "demo-long.yaml"))
+    assert demo["trainer"]["max_steps"] == 200
+    steps = long["trainer"]["max_steps"]
+    assert steps > 4 * demo["trainer"]["max_steps"]
+    assert 0 < long["model"]["warmup_steps"] < steps // 4
+    assert long["model"]["model_name"] in SEQ2SEQ_ARCHITECTURES
+    dirs = {cb["init_args"].get("dirpath") for cb in long["trainer"]["callbacks"]} - {None}
+    assert dirs == {"runs/demo-long/checkpoints"}
+    assert long["trainer"]["logger"]["init_args"]["name"] == "demo-long"

@@ -113,3 +113,22 @@ def test_library_flags_are_one_line_errors(
     assert "goes with --library auto" in capsys.readouterr().err
     assert prove("--ckpt", str(prover_checkpoint), "--out", out, "--library", "nope.txt") == 2
     assert "no file at nope.txt" in capsys.readouterr().err
+
+
+def test_prior_and_renaming_flags_reach_the_search(tmp_path: Path) -> None:
+    from tacgen.cli.prove import _parser, _search_config
+    from tacgen.core.errors import TacgenError
+
+    library = tmp_path / "library.txt"
+    library.write_text("rfl\nexact hp\n", encoding="utf-8")
+    argv = ["--data-path", str(TINY_TRAIN), "--env", "replay", "--ckpt", "x.ckpt"]
+    argv += ["--library", str(library), "--library-slots", "3"]
+    config = _search_config(
+        _parser().parse_args([*argv, "--library-prior", "2", "--library-renamings", "7"])
+    )
+    assert config.library == ("rfl", "exact hp") and config.library_slots == 3
+    assert config.library_prior == 2.0 and config.library_renamings == 7
+    plain = _search_config(_parser().parse_args(argv))
+    assert plain.library_prior == 0.0 and plain.library_renamings == 0
+    with pytest.raises(TacgenError, match="library_prior"):
+        _search_config(_parser().parse_args([*argv, "--library-prior", "-1"]))

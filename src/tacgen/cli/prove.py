@@ -124,6 +124,16 @@ def _add_candidate_arguments(p: argparse.ArgumentParser) -> None:
         "beams score (default 0: the merged list is cut by score alone)",
     )  # fmt: skip
     p.add_argument(
+        "--library-renamings", type=int_at_least(0), default=0, metavar="N",
+        help="also score, on each state, up to N library tactics with their local names "
+        "(h, hp, h₁, x) renamed to the state's (exact ⟨hq, hp⟩ -> exact ⟨h₁, h₂⟩); default 0",
+    )  # fmt: skip
+    p.add_argument(
+        "--library-prior", type=float, default=0.0, metavar="W",
+        help="add W * -log(rank + 1) to each library tactic's score, its rank in the library "
+        "(auto: by training frequency): a Zipf frequency prior (default 0: the model's alone)",
+    )  # fmt: skip
+    p.add_argument(
         "--score", choices=SCORES, default="sum",
         help="edge score: sum (the tactic's log-probability, ReProver's) or mean-token (per "
         "token, BFS-Prover's length normalisation); a node's priority sums its path's scores",
@@ -211,7 +221,8 @@ def _search_config(args: argparse.Namespace) -> Any:
     return SearchConfig(
         args.num_sampled_tactics, args.timeout, args.max_expansions, args.expansion_batch,
         options_from(args), library=library, num_beams=args.num_beams,
-        library_slots=args.library_slots, score=args.score,
+        library_slots=args.library_slots, score=args.score, library_prior=args.library_prior,
+        library_renamings=args.library_renamings,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ A new source is a new :class:`CandidateSource` subclass plus one line in :data:`
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from tacgen.core.errors import UsageError
 from tacgen.core.records import Query
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import GenerationOptions
+from tacgen.prover.renamings import instances
 
 ScoreKind = Literal["sum", "mean-token"]
 SCORES: tuple[ScoreKind, ...] = ("sum", "mean-token")
@@ -100,30 +102,60 @@ class ModelSource(CandidateSource):
         ]
 
 
+def rank_prior(rank: int, weight: float) -> float:
+    """The library's frequency prior of its ``rank``-th tactic (0: the most frequent).
+
+    Zipf's law estimates a tactic's log-frequency from its rank alone: ``-log(rank + 1)``,
+    0 for the most frequent; ``weight`` scales it (0: no prior). A library file is read in
+    its order, ``auto``'s is most frequent first.
+    """
+    return -weight * math.log(rank + 1)
+
+
 class LibrarySource(CandidateSource):
     """A fixed list of tactics for every state, each scored by the model on that state."""
 
-    def __init__(self, tactics: Sequence[str]) -> None:
+    def __init__(self, tactics: Sequence[str], prior: float = 0.0, renamings: int = 0) -> None:
         """Takes the library.
 
         Args:
-            tactics: distinct tactics (duplicates are dropped, order kept).
+            tactics: distinct tactics, most frequent first (duplicates are dropped, order
+                kept).
+            prior: the weight of the frequency prior (:func:`rank_prior`) added to each
+                tactic's score; 0 scores by the model alone.
+            renamings: on each state, also up to this many of the library's tactics
+                renamed to the state's local names (:func:`~tacgen.prover.renamings.instances`),
+                each with its template's prior; 0: none.
         """
         self.tactics = list(dict.fromkeys(t for t in tactics if t.strip()))
         if not self.tactics:
             raise UsageError("the tactic library is empty")
+        if prior < 0 or not math.isfinite(prior):
+            raise UsageError(f"the library prior must be a finite weight >= 0, got {prior}")
+        if renamings < 0:
+            raise UsageError(f"library renamings must be >= 0, got {renamings}")
+        self.prior, self.renamings = prior, renamings
+
+    def _ranked(self, state: str) -> list[tuple[str, int]]:
+        """The tactics to score on a state, each with its (template's) rank."""
+        own = [(t, rank) for rank, t in enumerate(self.tactics)]
+        if not self.renamings:
+            return own
+        return own + instances(self.tactics, state, self.renamings)
 
     def propose(
         self, generator: TacticGenerator, queries: Sequence[Query], kind: ScoreKind
     ) -> list[list[Candidate]]:
-        scores = generator.score_queries(queries, [self.tactics] * len(queries))
-        counts = _counts(generator, queries, [self.tactics] * len(queries), kind)
+        ranked = [self._ranked(q.state) for q in queries]
+        tactics = [[t for t, _ in row] for row in ranked]
+        scores = generator.score_queries(queries, tactics)
+        counts = _counts(generator, queries, tactics, kind)
         return [
             [
-                Candidate(t, edge_score(t, s, kind, n), "library")
-                for t, s, n in zip(self.tactics, row, ns)
+                Candidate(t, edge_score(t, s, kind, n) + rank_prior(rank, self.prior), "library")
+                for (t, rank), s, n in zip(row, row_scores, row_counts)
             ]
-            for row, ns in zip(scores, counts)
+            for row, row_scores, row_counts in zip(ranked, scores, counts)
         ]
 
 
@@ -140,16 +172,19 @@ def merge_candidates(
         lists: each source's candidates.
         limit: the most candidates kept.
         reserved: at least this many slots for the best candidates of an origin
-            (``{"library": 16}``), when it has them; the rest of ``limit`` goes by score.
+            (``{"library": 16}``), when it has them (a tactic counts for every origin that
+            proposed it); the rest of ``limit`` goes by score.
 
     Returns:
         Distinct tactics, each with its best score (and that candidate's origin), best
         first, at most ``limit``; ties keep the order of the sources.
     """
     best: dict[str, Candidate] = {}
+    origins: dict[str, set[str]] = {}
     for candidates in lists:
         for candidate in candidates:
             kept = best.get(candidate.tactic)
+            origins.setdefault(candidate.tactic, set()).add(candidate.origin)
             if kept is None or candidate.score > kept.score:
                 best[candidate.tactic] = candidate
     ranked = sorted(best.values(), key=lambda c: -c.score)
@@ -157,7 +192,8 @@ def merge_candidates(
         return ranked[:limit]
     chosen: set[str] = set()
     for origin, slots in reserved.items():
-        mine = [c.tactic for c in ranked if c.origin == origin and c.tactic not in chosen]
+        # A tactic that the origin proposed qualifies, whichever source scored it best.
+        mine = [c.tactic for c in ranked if origin in origins[c.tactic] and c.tactic not in chosen]
         chosen.update(mine[: min(slots, limit - len(chosen))])
     rest = [c.tactic for c in ranked if c.tactic not in chosen]
     chosen.update(rest[: limit - len(chosen)])

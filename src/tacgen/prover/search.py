@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -90,6 +91,12 @@ class SearchConfig:
     score: ScoreKind = "sum"
     """Edge score: ``sum`` (log-probability) or ``mean-token`` (per token); a node's
     priority is the sum of its path's edge scores."""
+    library_renamings: int = 0
+    """Also score, on each state, up to this many library tactics renamed to the state's
+    local names (:mod:`tacgen.prover.renamings`); 0: none."""
+    library_prior: float = 0.0
+    """Weight of the library's frequency prior (:func:`~tacgen.prover.candidates.rank_prior`,
+    from each tactic's rank in the library) added to its scores; 0: the model's alone."""
 
     def __post_init__(self) -> None:
         check_num_samples(self.num_sampled_tactics)
@@ -97,6 +104,10 @@ class SearchConfig:
             check_num_samples(self.num_beams)
         if not 0 <= self.library_slots <= self.num_sampled_tactics:
             raise TacgenError("library_slots must be in [0, num_sampled_tactics]")
+        if self.library_renamings < 0:
+            raise TacgenError(f"library_renamings must be >= 0, got {self.library_renamings}")
+        if self.library_prior < 0 or not math.isfinite(self.library_prior):
+            raise TacgenError(f"library_prior must be finite and >= 0, got {self.library_prior}")
         if self.score not in SCORES:
             raise TacgenError(f"score must be one of {SCORES}, got {self.score!r}")
         if self.timeout <= 0 or self.expansion_batch < 1:
@@ -288,7 +299,9 @@ def make_sources(config: SearchConfig) -> list[CandidateSource]:
     beams = config.num_beams or config.num_sampled_tactics
     sources: list[CandidateSource] = [ModelSource(beams, config.options)]
     if config.library:
-        sources.append(LibrarySource(config.library))
+        sources.append(
+            LibrarySource(config.library, config.library_prior, config.library_renamings)
+        )
     return sources
 
 
