@@ -14,7 +14,7 @@ import pytest
 from tacgen.core.records import Query
 from tacgen.data.formatting import format_state
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.options import Candidates, GenerationOptions
+from tacgen.generator.options import Candidates, GenerationOptions, gives_up
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,
@@ -189,8 +189,9 @@ def test_traced_tactics_in_order_prove_real_theorems(data_dir: Path, split: str)
         pytest.skip(f"{path} is not available")
     theorems = load_theorems(path)
     env = ReplayEnvironment()
-    provable = [t for t in theorems if t.traced[-1].state_after == "no goals"]
-    assert len(provable) >= 0.9 * len(theorems)
+    finished = [t for t in theorems if t.traced[-1].state_after == "no goals"]
+    provable = [t for t in finished if not any(gives_up(s.tactic) for s in t.traced)]
+    assert len(finished) >= 0.9 * len(theorems)
     for theorem in provable:
         state = env.start(theorem)
         assert state.text == theorem.traced[0].state_before
@@ -200,6 +201,24 @@ def test_traced_tactics_in_order_prove_real_theorems(data_dir: Path, split: str)
             state = outcome
         assert isinstance(env.run_tactic(state, theorem.traced[-1].tactic), ProofFinished)
         env.close()
+
+
+def test_replay_refuses_sorry_and_admit_even_where_the_trace_has_them(data_dir: Path) -> None:
+    path = data_dir / REAL_SPLITS[0]
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    given_up = [t for t in load_theorems(path, limit=200) if gives_up(t.traced[0].tactic)]
+    assert len(given_up) >= 1  # 4 of the first 200 miniF2F test theorems
+    env = ReplayEnvironment()
+    for theorem in given_up:
+        outcome = env.run_tactic(env.start(theorem), theorem.traced[0].tactic)
+        assert outcome == TacticFailed("sorry and admit give the proof up (replay, as LeanDojo)")
+    assert [gives_up(t) for t in ("sorry", "exact h; admit", "exact Foo.sorry", "sorry_x")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_replay_rules(data_dir: Path) -> None:
@@ -231,7 +250,7 @@ def test_search_with_the_traced_tactics_proves_under_replay(data_dir: Path) -> N
     if not path.is_file():
         pytest.skip(f"{path} is not available")
     theorems = [t for t in load_theorems(path, limit=40) if t.traced[-1].state_after == "no goals"]
-    for theorem in theorems:
+    for theorem in [t for t in theorems if not any(gives_up(s.tactic) for s in t.traced)]:
         table: dict[str, Candidates] = {}
         for step in theorem.traced:
             table.setdefault(format_state(step.state_before), []).append((step.tactic, -1.0))

@@ -210,6 +210,18 @@ def _mentions(tactic: str, name: str) -> bool:
     return re.search(rf"(?<![\w.']){re.escape(name)}(?![\w'])", tactic) is not None
 
 
+GIVE_UP_WORDS = ("sorry", "admit")
+"""Tactics that close a goal without proving it: Lean accepts them with a warning, LeanDojo
+answers ``ProofGivenUp``, and a proof using one is no proof."""
+
+_GIVES_UP = re.compile(rf"(?<![\w.'])(?:{'|'.join(GIVE_UP_WORDS)})(?![\w'])")
+
+
+def gives_up(tactic: str) -> bool:
+    """Whether a tactic uses ``sorry`` or ``admit`` (as a word, not ``Foo.sorry_lemma``)."""
+    return _GIVES_UP.search(tactic) is not None
+
+
 def filter_candidates(
     candidates: Candidates, query: Query, options: GenerationOptions
 ) -> Candidates:

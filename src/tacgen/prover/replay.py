@@ -12,6 +12,10 @@ tactic's ``state_before`` shows only the goal it works on. So a traced tactic le
 next traced tactic's ``state_before``, which is what the generator saw in the traced proof;
 only the last one can finish the proof.
 
+A tactic using ``sorry`` or ``admit`` fails, as LeanDojo's ``ProofGivenUp`` does, even where
+the traced proof has one (4 of the first 200 miniF2F test theorems are "proved" by
+``sorry`` in their traced source): such a proof is no proof.
+
 A proof found under replay is a real proof path of the traced data, so Pass@1 under replay
 is a lower bound of Pass@1 in Lean: "Pass@1 (replay)".
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tacgen.data.formatting import normalize_spaces, remove_marks
+from tacgen.generator.options import gives_up
 from tacgen.prover.environment import (
     Environment,
     EnvironmentCrash,
@@ -73,6 +78,8 @@ class ReplayEnvironment(Environment):
 
     def run_tactic(self, state: ProofState, tactic: str) -> Outcome:
         """The traced ``state_after`` of this tactic on this state, or a tactic error."""
+        if gives_up(tactic):
+            return TacticFailed("sorry and admit give the proof up (replay, as LeanDojo)")
         key = replay_key(tactic)
         after = self._transitions.get(state.text, {}).get(key)
         if after is None:

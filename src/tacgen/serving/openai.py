@@ -49,6 +49,7 @@ from tacgen.core.records import Query
 from tacgen.generator.interface import TacticGenerator
 from tacgen.generator.options import (
     DEFAULT_OPTIONS,
+    GIVE_UP_WORDS,
     Candidates,
     GenerationOptions,
     check_num_samples,
@@ -59,7 +60,7 @@ from tacgen.serving.remote import ServerError
 
 logger = logging.getLogger("tacgen.serving")
 
-FORBIDDEN = ("sorry", "admit", "native_decide")
+FORBIDDEN = (*GIVE_UP_WORDS, "native_decide")
 """Words that drop a candidate containing them (BFS-Prover's rule): they close goals
 without a proof (``native_decide`` trusts the compiler)."""
 
