@@ -110,3 +110,32 @@ def replace_tree(staged: str | os.PathLike[str], target: str | os.PathLike[str])
     fsync_path(target.parent)
     if aside is not None:
         shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_tree(target: str | os.PathLike[str], overwrite: bool = False) -> Iterator[Path]:
+    """A staging folder beside ``target``, published as ``target`` (:func:`replace_tree`)
+    when the block ends normally, deleted when it raises.
+
+    Args:
+        target: the folder to write (an export directory).
+        overwrite: replace an existing non-empty ``target``.
+
+    Yields:
+        The empty staging folder to fill.
+
+    Raises:
+        FileExistsError: when ``target`` exists, is not empty and ``overwrite`` is False.
+    """
+    target = Path(target)
+    occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
+    if occupied and not overwrite:
+        raise FileExistsError(f"export directory exists and is not empty: {target}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        replace_tree(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

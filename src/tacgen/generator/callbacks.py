@@ -13,6 +13,8 @@ import orjson
 from lightning.pytorch.callbacks import BasePredictionWriter
 
 from tacgen.core.atomic import atomic_path
+from tacgen.core.records import Example
+from tacgen.generator.options import Candidates
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +112,30 @@ class TacticPredictionWriter(BasePredictionWriter):
         if self._writing is not None:  # the target stays as it was; the partial file goes
             self._writing.__exit__(type(exception), exception, exception.__traceback__)
             self._writing, self._handle = None, None
+
+
+def prediction_rows(
+    examples: Sequence[Example], candidates: Sequence[Candidates]
+) -> list[dict[str, Any]]:
+    """The JSON-ready rows ``predict`` writes (:class:`TacticPredictionWriter`).
+
+    Args:
+        examples: the stored examples of a batch.
+        candidates: for each, ranked (tactic, score) pairs.
+
+    Returns:
+        One row per example: where it is, its state, the reference tactic and ``tactics``,
+        a list of ``{"tactic", "score"}`` (log-probability), best first.
+    """
+    return [
+        {
+            "file_path": e.file_path,
+            "full_name": e.full_name,
+            "position": list(e.start),
+            "tactic_index": e.tactic_index,
+            "state": e.state,
+            "reference": e.tactic,
+            "tactics": [{"tactic": t, "score": s} for t, s in ranked],
+        }
+        for e, ranked in zip(examples, candidates)
+    ]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tacgen.core.atomic import replace_tree
+from tacgen.core.atomic import staged_tree
 from tacgen.core.errors import CheckpointError, ConfigError, one_line
 from tacgen.generator.templates import PromptTemplate
 from tacgen.nn.causal import (
@@ -291,20 +290,11 @@ def export_causal(
         FileExistsError: when ``out_dir`` is not empty and ``overwrite`` is False.
     """
     target = Path(out_dir)
-    occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
-    if occupied and not overwrite:
-        raise FileExistsError(f"export directory exists and is not empty: {target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_tree(target, overwrite) as staging:
         merged(model).save_pretrained(staging)
         tokenizer.save_pretrained(str(staging))
         info = {"kind": "causal", "template": template.to_dict(), "settings": settings}
         (staging / EXPORT_FILE).write_text(json.dumps(info, indent=2), encoding="utf-8")
-        replace_tree(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 

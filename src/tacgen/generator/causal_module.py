@@ -27,7 +27,7 @@ import torch
 from tacgen.core.errors import CheckpointError
 from tacgen.core.records import Query
 from tacgen.generator.batch import Batch
-from tacgen.generator.callbacks import ValidationSummary
+from tacgen.generator.callbacks import ValidationSummary, prediction_rows
 from tacgen.generator.causal_backend import CausalTorchBackend
 from tacgen.generator.causal_batch import CausalBatch, encode_examples
 from tacgen.generator.causal_io import (
@@ -227,18 +227,7 @@ class CausalGenerator(T5Module, TacticGenerator, spec=CAUSAL_SPEC):
     def predict_step(self, batch: CausalBatch, batch_idx: int) -> list[dict[str, Any]]:
         """Ranked tactics (``num_beams`` beams) per example, as the T5 generator's rows."""
         candidates = self.backend().decode(batch.prompts, self.num_beams, DEFAULT_OPTIONS)
-        return [
-            {
-                "file_path": e.file_path,
-                "full_name": e.full_name,
-                "position": list(e.start),
-                "tactic_index": e.tactic_index,
-                "state": e.state,
-                "reference": e.tactic,
-                "tactics": [{"tactic": t, "score": s} for t, s in ranked],
-            }
-            for e, ranked in zip(batch.examples, candidates)
-        ]
+        return prediction_rows(batch.examples, candidates)
 
     def configure_callbacks(self) -> list[L.Callback]:
         """The step progress bar and the one-line validation summary."""

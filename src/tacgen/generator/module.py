@@ -24,7 +24,7 @@ from tacgen.core.errors import ConfigError
 from tacgen.core.records import Query
 from tacgen.generator.backends import TorchBackend
 from tacgen.generator.batch import Batch
-from tacgen.generator.callbacks import ValidationSummary
+from tacgen.generator.callbacks import ValidationSummary, prediction_rows
 from tacgen.generator.decoding import decode_candidates
 from tacgen.generator.inference import GENERATOR_SPEC, InferenceGenerator
 from tacgen.generator.inputs import InputBuilder
@@ -192,19 +192,7 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
             and ``tactics``, a list of ``{"tactic", "score"}`` (log-probability), best first.
         """
         batch = self._with_retrieved_inputs(batch)
-        candidates = self._decode(batch)
-        return [
-            {
-                "file_path": e.file_path,
-                "full_name": e.full_name,
-                "position": list(e.start),
-                "tactic_index": e.tactic_index,
-                "state": e.state,
-                "reference": e.tactic,
-                "tactics": [{"tactic": t, "score": s} for t, s in ranked],
-            }
-            for e, ranked in zip(batch.examples, candidates)
-        ]
+        return prediction_rows(batch.examples, self._decode(batch))
 
     def configure_callbacks(self) -> list[L.Callback]:
         """The step progress bar, and a one-line validation summary (loss, top-k

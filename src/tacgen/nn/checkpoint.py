@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tacgen.core.atomic import replace_tree
+from tacgen.core.atomic import staged_tree
 from tacgen.core.errors import CheckpointError, one_line
 
 if TYPE_CHECKING:
@@ -175,16 +173,7 @@ def export_pretrained(
     from tacgen.nn.tokenizer import ByteTokenizer
 
     target = Path(out_dir)
-    occupied = target.exists() and (not target.is_dir() or any(target.iterdir()))
-    if occupied and not overwrite:
-        raise FileExistsError(f"export directory exists and is not empty: {target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_tree(target, overwrite) as staging:
         model.save_pretrained(staging)
         ByteTokenizer().save_pretrained(str(staging))
-        replace_tree(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target

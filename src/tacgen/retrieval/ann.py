@@ -261,15 +261,21 @@ def read_calibration(path: str | os.PathLike[str], stamp: AnnStamp) -> Calibrati
         IndexFileError: when it is damaged, or built from another corpus, width or encoder.
     """
     source = Path(path)
-    if not source.is_file():
-        raise FileNotFoundError(f"ANN index not found: {source}")
-    header, _ = _read_header(source)
-    _check_stamp(source, header, stamp)
+    header, _ = _stamped_header(source, stamp)
     raw = header.get("calibration")
     try:
         return None if raw is None else Calibration.from_json(raw)
     except (TypeError, ValueError, AttributeError) as error:
         raise IndexFileError(f"{source}: unreadable ANN calibration ({one_line(error)})") from error
+
+
+def _stamped_header(source: Path, stamp: AnnStamp) -> tuple[dict[str, Any], int]:
+    """An index file's header and data offset, checked against the embeddings' stamp."""
+    if not source.is_file():
+        raise FileNotFoundError(f"ANN index not found: {source}")
+    header, offset = _read_header(source)
+    _check_stamp(source, header, stamp)
+    return header, offset
 
 
 def load_ann(
@@ -291,10 +297,7 @@ def load_ann(
         IndexFileError: when it is damaged, or built from another corpus, width or encoder.
     """
     source = Path(path)
-    if not source.is_file():
-        raise FileNotFoundError(f"ANN index not found: {source}")
-    header, offset = _read_header(source)
-    _check_stamp(source, header, stamp)
+    header, offset = _stamped_header(source, stamp)
     try:
         settings = AnnSettings(**header["settings"])
         if nprobe is not None:
