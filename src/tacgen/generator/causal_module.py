@@ -44,9 +44,9 @@ from tacgen.generator.causal_io import (
     tokenizer_files,
 )
 from tacgen.generator.inference import InferenceGenerator
-from tacgen.generator.inputs import InputBuilder
+from tacgen.generator.inputs import training_inputs
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.metrics import TopkAccuracy
+from tacgen.generator.metrics import TopkAccuracy, topk_metrics
 from tacgen.generator.module import check_at_least
 from tacgen.generator.options import DEFAULT_OPTIONS, Candidates, GenerationOptions
 from tacgen.generator.templates import TEMPLATES, PromptTemplate, resolve_template
@@ -133,18 +133,11 @@ class CausalGenerator(T5Module, TacticGenerator, spec=CAUSAL_SPEC):
         self.model, self.tokenizer = build_backbone(model_name, model_config, tokenizer_files, lora)
         self.adapter = adapter_keys([n for n, _ in self.named_parameters()]) if lora else None
         """The adapter's state-dict keys with LoRA (what checkpoints keep), else None."""
-        retriever = None
-        if retriever_ckpt:
-            from tacgen.retrieval.loading import load_retriever
-
-            retriever = load_retriever(
-                retriever_ckpt, retriever_corpus, retriever_index, exact=retriever_exact
-            )
-        # A plain object: the retriever it holds stays outside the module tree.
-        self.inputs = InputBuilder(max_input_length, keep_marks, num_retrieved, retriever)
-        ks = range(1, num_beams + 1)
-        self.topk_val = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
-        self.topk_test = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
+        self.inputs = training_inputs(
+            max_input_length, keep_marks, num_retrieved, retriever_ckpt,
+            retriever_corpus, retriever_index, retriever_exact,
+        )  # fmt: skip
+        self.topk_val, self.topk_test = topk_metrics(num_beams), topk_metrics(num_beams)
 
     @property
     def backbone(self) -> Any:

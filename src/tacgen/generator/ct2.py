@@ -193,6 +193,30 @@ def cached_ct2_dir(path: Path, cache_dir: str | Path | None = None) -> Path:
     return entry
 
 
+def model_options(
+    model_dir: str | os.PathLike[str], device: str, compute_type: str
+) -> dict[str, Any]:
+    """The keyword arguments of a CTranslate2 ``Translator`` or ``Generator``.
+
+    Args:
+        model_dir: the converted model.
+        device: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        compute_type: a checked compute type.
+
+    Returns:
+        ``model_path``, ``device``, ``device_index``, ``compute_type``, ``intra_threads``.
+    """
+    kind, _, index = device.partition(":")
+    return {
+        "model_path": str(model_dir),
+        "device": kind,
+        "device_index": int(index or 0),
+        "compute_type": compute_type,
+        # CTranslate2's default is 4 threads whatever the machine has.
+        "intra_threads": min(os.cpu_count() or 1, 16),
+    }
+
+
 class CT2Backend(Backend):
     """Beam search and sampling with a CTranslate2 ``Translator``."""
 
@@ -226,17 +250,9 @@ class CT2Backend(Backend):
 
         if max_input_length < 1 or max_output_length < 1:
             raise UsageError("max_input_length and max_output_length must be >= 1")
-        kind, _, index = device.partition(":")
         self.compute_type = check_compute_type(device, compute_type)
         self._device = device
-        self._translator_options = {
-            "model_path": str(model_dir),
-            "device": kind,
-            "device_index": int(index or 0),
-            "compute_type": self.compute_type,
-            # CTranslate2's default is 4 threads whatever the machine has.
-            "intra_threads": min(os.cpu_count() or 1, 16),
-        }
+        self._translator_options = model_options(model_dir, device, self.compute_type)
         self.translator = ctranslate2.Translator(**self._translator_options)
         vocabulary_file = Path(model_dir) / "shared_vocabulary.json"
         self.vocabulary: list[str] = json.loads(vocabulary_file.read_text(encoding="utf-8"))

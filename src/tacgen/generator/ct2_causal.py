@@ -43,7 +43,7 @@ from tacgen.generator.causal_tokens import (
     prompt_ids,
     stop_token_ids,
 )
-from tacgen.generator.ct2 import check_compute_type, source_digest
+from tacgen.generator.ct2 import check_compute_type, model_options, source_digest
 from tacgen.generator.decoding import rank_candidates
 from tacgen.generator.options import QUANTIZATIONS, Candidates, GenerationOptions
 from tacgen.generator.templates import PromptTemplate
@@ -232,16 +232,9 @@ class CT2CausalBackend(Backend):
 
         if max_input_length < 1 or max_output_length < 1:
             raise UsageError("max_input_length and max_output_length must be >= 1")
-        kind, _, index = device.partition(":")
         self.compute_type = causal_compute_type(device, compute_type)
         self._device = device
-        self._options = {
-            "model_path": str(ct2_dir),
-            "device": kind,
-            "device_index": int(index or 0),
-            "compute_type": self.compute_type,
-            "intra_threads": min(os.cpu_count() or 1, 16),  # CTranslate2's default is 4
-        }
+        self._options = model_options(ct2_dir, device, self.compute_type)
         self.generator = ctranslate2.Generator(**self._options)
         self.tokenizer, self.template = tokenizer, template
         self.max_input_length, self.max_output_length = max_input_length, max_output_length

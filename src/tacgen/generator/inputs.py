@@ -172,3 +172,36 @@ class InputBuilder:
             build_model_input(q.state, p, self.max_input_length, self.keep_marks)
             for q, p in zip(queries, premises)
         ]
+
+
+def training_inputs(
+    max_input_length: int,
+    keep_marks: bool,
+    num_retrieved: int,
+    retriever_ckpt: str | None,
+    retriever_corpus: str | None = None,
+    retriever_index: str | None = None,
+    retriever_exact: bool = False,
+) -> InputBuilder:
+    """The input builder of a generator module, with the retriever its arguments name.
+
+    Args:
+        max_input_length: the input budget.
+        keep_marks: keep ``<a>…</a>`` in retrieved premises.
+        num_retrieved: premises retrieved per state when a retriever is attached.
+        retriever_ckpt: a premise retriever checkpoint, or None for none.
+        retriever_corpus: its corpus; the one it was trained with when None.
+        retriever_index: its embeddings file; the corpus is encoded at load when None.
+        retriever_exact: search the embeddings exactly even beside an ANN index.
+
+    Returns:
+        The builder (a plain object: the retriever it holds stays outside the module tree).
+    """
+    retriever = None
+    if retriever_ckpt:
+        from tacgen.retrieval.loading import load_retriever
+
+        retriever = load_retriever(
+            retriever_ckpt, retriever_corpus, retriever_index, exact=retriever_exact
+        )
+    return InputBuilder(max_input_length, keep_marks, num_retrieved, retriever)

@@ -62,3 +62,8 @@ class TopkAccuracy(Metric):
         if self.total == 0:
             return torch.tensor(0.0, device=self.correct.device)
         return self.correct.float() / self.total
+
+
+def topk_metrics(num_beams: int) -> torch.nn.ModuleList:
+    """``TopkAccuracy`` for k = 1..``num_beams``, as a module list (Lightning syncs them)."""
+    return torch.nn.ModuleList([TopkAccuracy(k) for k in range(1, num_beams + 1)])

@@ -27,9 +27,9 @@ from tacgen.generator.batch import Batch
 from tacgen.generator.callbacks import ValidationSummary, prediction_rows
 from tacgen.generator.decoding import decode_candidates
 from tacgen.generator.inference import GENERATOR_SPEC, InferenceGenerator
-from tacgen.generator.inputs import InputBuilder
+from tacgen.generator.inputs import training_inputs
 from tacgen.generator.interface import TacticGenerator
-from tacgen.generator.metrics import TopkAccuracy
+from tacgen.generator.metrics import TopkAccuracy, topk_metrics
 from tacgen.generator.options import Candidates, GenerationOptions
 from tacgen.nn.checkpoint import export_pretrained
 from tacgen.nn.module import T5Module
@@ -117,18 +117,11 @@ class RetrievalAugmentedGenerator(T5Module, TacticGenerator, spec=GENERATOR_SPEC
         model = self.build_backbone(model_name, model_config)
         self.model = cast("T5ForConditionalGeneration", model)
         self.tokenizer = ByteTokenizer()
-        retriever = None
-        if retriever_ckpt:
-            from tacgen.retrieval.loading import load_retriever
-
-            retriever = load_retriever(
-                retriever_ckpt, retriever_corpus, retriever_index, exact=retriever_exact
-            )
-        # A plain object: the retriever it holds stays outside the module tree.
-        self.inputs = InputBuilder(max_input_length, keep_marks, num_retrieved, retriever)
-        ks = range(1, num_beams + 1)
-        self.topk_val = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
-        self.topk_test = torch.nn.ModuleList([TopkAccuracy(k) for k in ks])
+        self.inputs = training_inputs(
+            max_input_length, keep_marks, num_retrieved, retriever_ckpt,
+            retriever_corpus, retriever_index, retriever_exact,
+        )  # fmt: skip
+        self.topk_val, self.topk_test = topk_metrics(num_beams), topk_metrics(num_beams)
         self._last_io_step = -1
 
     @property
