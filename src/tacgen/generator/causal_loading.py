@@ -12,20 +12,11 @@ from typing import Any
 from tacgen.core.errors import UsageError
 from tacgen.generator.backends import Backend
 from tacgen.generator.causal_io import check_template, export_causal, read_export_file
-from tacgen.generator.inference import InferenceGenerator, build_inputs
+from tacgen.generator.inference import LOAD_SETTINGS, InferenceGenerator, build_inputs
 from tacgen.generator.templates import PromptTemplate, resolve_template
 from tacgen.retrieval.interface import Retriever
 
-SETTINGS: dict[str, Any] = {
-    "max_input_length": 2300,
-    "max_output_length": 512,
-    "num_retrieved": 100,
-    "keep_marks": True,
-    "retriever_ckpt": None,
-    "retriever_corpus": None,
-    "retriever_index": None,
-    "retriever_exact": False,
-}
+SETTINGS: dict[str, Any] = {k: v for k, v in LOAD_SETTINGS.items() if k != "length_penalty"}
 """``load_generator``'s options for a causal model, with the defaults of a directory
 without :data:`~tacgen.generator.causal_io.EXPORT_FILE` (a published model)."""
 

@@ -40,7 +40,7 @@ GENERATOR_SPEC = BackboneSpec(
 """The training module's backbone; checkpoints keep its T5 config under ``t5_config``, so
 that they reload without network access."""
 
-_SETTINGS = {
+LOAD_SETTINGS = {
     "max_input_length": 2300,
     "max_output_length": 512,
     "length_penalty": 0.0,
@@ -184,7 +184,7 @@ def read_generator_source(path: Path) -> tuple[Any, dict[str, Any]]:
     )
     if hparams.get("eval_num_retrieved") is not None:  # the deprecated name
         hparams["num_retrieved"] = hparams["eval_num_retrieved"]
-    return model, {k: v for k, v in hparams.items() if k in _SETTINGS}
+    return model, {k: v for k, v in hparams.items() if k in LOAD_SETTINGS}
 
 
 def load_generator(
@@ -229,9 +229,10 @@ def load_generator(
         CheckpointError: when it is not a generator checkpoint or model directory.
         UsageError: for an unknown option.
     """
-    unknown = sorted(set(options) - set(_SETTINGS))
+    unknown = sorted(set(options) - set(LOAD_SETTINGS))
     if unknown:
-        raise UsageError(f"unknown load_generator options {unknown}; known: {sorted(_SETTINGS)}")
+        known = sorted(LOAD_SETTINGS)
+        raise UsageError(f"unknown load_generator options {unknown}; known: {known}")
     if backend not in BACKENDS:
         raise UsageError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if compute_type is not None and backend != "ct2":
@@ -252,7 +253,7 @@ def load_generator(
         model_dir, stored = _ct2_source(source)
     else:
         model, stored = read_generator_source(source)
-    settings = {**_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
+    settings = {**LOAD_SETTINGS, **stored, **{k: v for k, v in options.items() if v is not None}}
     lengths = [settings[k] for k in ("max_input_length", "max_output_length", "length_penalty")]
     decoder: Backend
     if backend == "ct2":
@@ -305,4 +306,4 @@ def _ct2_source(source: Path) -> tuple[Path, dict[str, Any]]:
     model_dir = source if is_ct2_dir(source) else cached_ct2_dir(source)
     stored_file = model_dir / SETTINGS_FILE
     stored = json.loads(stored_file.read_text(encoding="utf-8")) if stored_file.is_file() else {}
-    return model_dir, {k: v for k, v in stored.items() if k in _SETTINGS}
+    return model_dir, {k: v for k, v in stored.items() if k in LOAD_SETTINGS}
