@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tacgen.core.records import Query
+from tacgen.data.local_names import local_names, placeholders, rename
 from tacgen.prover.candidates import LibrarySource
-from tacgen.prover.renamings import instances, local_names, placeholders, rename
+from tacgen.prover.renamings import instances
 from test_candidates import ScoringGenerator
 
 STATE = "case intro\np q : Prop\nh₁ : p → q\nh₂ : q → p\ninst✝ : Inhabited p\n⊢ p ↔ q"

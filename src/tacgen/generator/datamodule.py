@@ -39,6 +39,7 @@ class GeneratorDataModule(L.LightningDataModule):
         max_input_length: int = 2300,
         max_output_length: int = 512,
         premise_drop_prob: float = 0.5,
+        rename_locals_prob: float = 0.0,
         keep_marks: bool = True,
         normalize_tactics: bool = True,
         preds_path: str | None = None,
@@ -62,6 +63,10 @@ class GeneratorDataModule(L.LightningDataModule):
             max_input_length: model input budget in bytes (linked to the model's).
             max_output_length: target budget in bytes (linked to the model's).
             premise_drop_prob: in training, the probability of skipping each premise.
+            rename_locals_prob: in training, the probability of renaming an example's
+                declared local names (``h₁``, ``hp``, ``x``) to fresh ones in its state and
+                tactics, so that the model learns to copy names from the state; 0 (the
+                default, ReProver's training) keeps the traced names.
             keep_marks: keep ``<a>…</a>`` marks in tactics and premises.
             normalize_tactics: collapse whitespace runs in tactics.
             preds_path: retrieved premises for all splits (JSON Lines or ReProver's
@@ -104,6 +109,7 @@ class GeneratorDataModule(L.LightningDataModule):
                 max_input_length=h["max_input_length"],
                 max_output_length=h["max_output_length"],
                 premise_drop_prob=h["premise_drop_prob"],
+                rename_locals_prob=h["rename_locals_prob"],
                 keep_marks=h["keep_marks"],
                 normalize_tactics=h["normalize_tactics"],
                 is_train=is_train,

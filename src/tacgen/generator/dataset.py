@@ -16,6 +16,7 @@ from tacgen.data.benchmark import FormatOptions, LoadStats
 from tacgen.data.cache import load_split
 from tacgen.data.columns import ExampleTable
 from tacgen.data.formatting import build_model_input, remove_marks
+from tacgen.data.local_names import rename_locals
 from tacgen.data.predictions import PredictionKey, load_predictions
 from tacgen.generator.batch import Batch, GeneratorItem
 from tacgen.nn.resumable import ItemKey
@@ -41,6 +42,7 @@ class GeneratorDataset(Dataset[GeneratorItem]):
         max_input_length: int = 2300,
         max_output_length: int = 512,
         premise_drop_prob: float = 0.5,
+        rename_locals_prob: float = 0.0,
         keep_marks: bool = True,
         normalize_tactics: bool = True,
         preds_path: str | Path | None = None,
@@ -58,6 +60,11 @@ class GeneratorDataset(Dataset[GeneratorItem]):
                 leaves; longer inputs are truncated by the tokenizer).
             max_output_length: target budget in bytes (longer tactics are truncated).
             premise_drop_prob: in training, the probability of skipping each premise.
+            rename_locals_prob: in training, the probability of renaming an example's
+                declared local names (``h₁``, ``hp``, ``x``) to fresh ones, in its state,
+                tactic and earlier tactics alike
+                (:func:`~tacgen.data.local_names.rename_locals`), so that the model
+                learns to copy names from the state; 0 trains on the traced names only.
             keep_marks: keep ``<a>…</a>`` marks in tactics and premises.
             normalize_tactics: collapse whitespace runs in tactics.
             preds_path: retrieved premises (JSON Lines or ReProver's pickle); None for no
@@ -73,10 +80,13 @@ class GeneratorDataset(Dataset[GeneratorItem]):
             raise ConfigError("max_input_length and max_output_length must be positive")
         if not 0.0 <= premise_drop_prob <= 1.0:
             raise ConfigError(f"premise_drop_prob must be in [0, 1], got {premise_drop_prob}")
+        if not 0.0 <= rename_locals_prob <= 1.0:
+            raise ConfigError(f"rename_locals_prob must be in [0, 1], got {rename_locals_prob}")
         self.data_path = resolve_data_path(data_path)
         self.max_input_length = max_input_length
         self.max_output_length = max_output_length
         self.premise_drop_prob = premise_drop_prob
+        self.rename_locals_prob = rename_locals_prob
         self.keep_marks = keep_marks
         self.is_train = is_train
         options = FormatOptions(keep_marks=keep_marks, normalize_tactics=normalize_tactics)
@@ -140,22 +150,22 @@ class GeneratorDataset(Dataset[GeneratorItem]):
         return len(self.examples)
 
     def __getitem__(self, key: int | ItemKey) -> GeneratorItem:
-        """One item; premise dropout draws from the key's seed when the training loader
-        passes an :class:`ItemKey` (exact resume), from ``random`` for a plain index."""
+        """One item; premise dropout and renaming draw from the key's seed when the training
+        loader passes an :class:`ItemKey` (exact resume), from ``random`` for a plain index."""
         index = key.index if isinstance(key, ItemKey) else key
         example = self.examples[index]
-        state = example.state
+        drop = self.premise_drop_prob if self.is_train and self._premises is not None else 0.0
+        renames = self.rename_locals_prob if self.is_train else 0.0
+        rng = key.python_rng() if isinstance(key, ItemKey) and (drop or renames) else _RANDOM
+        state, tactic, before = example.state, example.tactic, self.proof_before(index)
+        if renames and rng.random() < renames:
+            state, tactic, before = rename_locals(state, tactic, before, rng)
         if self._premises is not None:
-            drop = self.premise_drop_prob if self.is_train else 0.0
-            rng = key.python_rng() if isinstance(key, ItemKey) and drop else _RANDOM
             premises = self._premises[index]
             state = build_model_input(
                 state, premises, self.max_input_length, self.keep_marks, drop, rng
             )
-        before = self.proof_before(index)
-        return GeneratorItem(
-            example=example, state=state, tactic=example.tactic, proof_before=before
-        )
+        return GeneratorItem(example=example, state=state, tactic=tactic, proof_before=before)
 
     def proof_before(self, index: int) -> tuple[str, ...]:
         """The tactics traced before example ``index`` in its theorem, root first, with

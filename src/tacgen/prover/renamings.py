@@ -2,51 +2,24 @@
 
 A library tactic mentions the local names of the theorem it was traced in (``exact ⟨hq,
 hp⟩``), which another theorem's state rarely has. Read as a template, its local-name-like
-identifiers (:func:`placeholders`: ``h``, ``hp``, ``h₁``, ``ih``, one-letter names, also
-before a projection as in ``hpq.1``; never after a dot, as in ``Foo.h``) are
-renamed, all at once and injectively, to the names the state declares
-(:func:`local_names`), which gives ``exact ⟨h₁, h₂⟩`` on ``h₁ : p → q``, ``h₂ : q → p``.
-The instances are scored by the model like the library's own tactics
+identifiers (:func:`~tacgen.data.local_names.placeholders`: ``h``, ``hp``, ``h₁``, ``ih``,
+one-letter names, also before a projection as in ``hpq.1``; never after a dot, as in
+``Foo.h``) are renamed, all at once and injectively, to the names the state declares
+(:func:`~tacgen.data.local_names.local_names`), which gives ``exact ⟨h₁, h₂⟩`` on
+``h₁ : p → q``, ``h₂ : q → p``. The instances are scored by the model like the library's own tactics
 (:class:`~tacgen.prover.candidates.LibrarySource`).
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Sequence
 
-_NAME = r"(?:h[a-z0-9₀-₉']{0,3}|ih[a-z0-9₀-₉']{0,2}|[a-z][0-9₀-₉']?)"
-_PLACEHOLDER = re.compile(rf"(?<![\w.'₀-₉]){_NAME}(?![\w'₀-₉])")
-_KEYWORDS = frozenset({"have", "hide", "at", "by", "do", "fun", "in", "if", "is"})
-_DECLARATION = re.compile(r"^([^\s:⊢][^:]*?) : ")
+from tacgen.data.local_names import local_names, placeholders, rename
 
 MAX_PLACEHOLDERS = 2
 """Templates with more distinct local names than this are not instantiated (the number of
 renamings grows as names ** placeholders)."""
-
-
-def placeholders(tactic: str) -> list[str]:
-    """The distinct local-name-like identifiers of a tactic, in order of appearance."""
-    found = (m.group(0) for m in _PLACEHOLDER.finditer(tactic))
-    return list(dict.fromkeys(n for n in found if n not in _KEYWORDS))
-
-
-def local_names(state: str) -> list[str]:
-    """The names a pretty-printed state declares (``a b : Nat``), first seen first; hidden
-    names (``inst✝``) are left out."""
-    names: list[str] = []
-    for line in state.splitlines():
-        match = _DECLARATION.match(line)
-        if match is None or line.startswith("case "):
-            continue
-        names.extend(n for n in match.group(1).split() if "✝" not in n)
-    return list(dict.fromkeys(names))
-
-
-def rename(tactic: str, mapping: dict[str, str]) -> str:
-    """``tactic`` with each placeholder of ``mapping`` replaced, all at once."""
-    return _PLACEHOLDER.sub(lambda m: mapping.get(m.group(0), m.group(0)), tactic)
 
 
 def _renamings(template: str, names: Sequence[str]) -> Iterator[str]:
