@@ -169,3 +169,4 @@ def test_demo_long_decays_over_its_own_steps(capsys: pytest.CaptureFixture[str])
     dirs = {cb["init_args"].get("dirpath") for cb in long["trainer"]["callbacks"]} - {None}
     assert dirs == {"runs/demo-long/checkpoints"}
     assert long["trainer"]["logger"]["init_args"]["name"] == "demo-long"
+    assert demo["data"]["rename_locals_prob"] == 0.0 < long["data"]["rename_locals_prob"] < 1.0
