@@ -25,6 +25,7 @@ declare -A TESTS=(
   [prover/replay.py]="tests/test_prover.py"
   [data/download.py]="tests/test_download.py tests/test_bad_input.py"
   [data/provenance.py]="tests/test_provenance.py"
+  [data/local_names.py]="tests/test_local_names.py tests/test_renamings.py"
   [core/atomic.py]="tests/test_atomic.py tests/test_bad_input.py"
   [nn/resumable.py]="tests/test_resumable.py tests/test_resume_points.py"
   [generator/options.py]="tests/test_options.py tests/test_candidates.py tests/test_bad_input.py tests/test_prover.py"

@@ -53,8 +53,18 @@ def test_no_renamed_name_captures_a_bound_or_hidden_one() -> None:
         assert not set(mapping.values()) & {"x", "y", "f", "g", "h"}
 
 
+def test_induction_hypotheses_keep_their_kind_and_unmapped_names_stay() -> None:
+    state = "n : Nat\nih : P n\nh : n > 0\n⊢ P (n + 1)"
+    for seed in range(20):
+        mapping = fresh_names(state, ["exact ih"], random.Random(seed))
+        assert mapping["ih"].startswith("ih") and mapping["h"].startswith("h")
+        assert not mapping["n"].startswith(("h", "ih"))
+    assert rename("exact hp hq", {"hp": "h"}) == "exact h hq"
+
+
 def test_a_state_without_renamable_names_is_unchanged() -> None:
     state = "α : Type u_1\ninst✝ : Inhabited α\n⊢ True"
+    assert fresh_names(state, ["trivial"], random.Random(0)) == {}
     assert rename_locals(state, "trivial", ("skip",), random.Random(0)) == (
         state, "trivial", ("skip",)
     )  # fmt: skip

@@ -52,7 +52,7 @@ def local_names(state: str) -> list[str]:
     names: list[str] = []
     for line in state.splitlines():
         match = _DECLARATION.match(line)
-        if match is None or line.startswith("case "):
+        if match is None:  # the goal, a goal tag (``case inl``), a continued line
             continue
         names.extend(n for n in match.group(1).split() if "✝" not in n)
     return list(dict.fromkeys(names))
