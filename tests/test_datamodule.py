@@ -183,3 +183,15 @@ def test_invalid_batch_size() -> None:
     """Non-positive batch sizes are refused."""
     with pytest.raises(ValueError):
         make(batch_size=0)
+
+
+def test_renaming_reaches_the_training_split_only() -> None:
+    """rename_locals_prob is passed to the training dataset; evaluation splits never rename."""
+    dm = make(rename_locals_prob=1.0)
+    dm.setup(None)
+    assert dm.datasets["train"].rename_locals_prob == 1.0 and dm.datasets["train"].is_train
+    batch = next(iter(dm.train_dataloader()))
+    assert any(state != ex.state for state, ex in zip(batch.state, batch.examples))
+    for split in ("val", "test", "predict"):
+        ds = dm.datasets[split]
+        assert all(ds[i].state == ds.examples[i].state for i in range(len(ds)))
