@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import FIXTURES
-from tacgen.data.local_names import fresh_names, local_names, rename, rename_locals
+from tacgen.data.local_names import fresh_names, local_names, placeholders, rename, rename_locals
 from tacgen.generator.dataset import GeneratorDataset
 from tacgen.nn.resumable import ItemKey
 
@@ -98,3 +98,8 @@ def test_rename_prob_zero_or_half() -> None:
     assert 0 < changed < len(draws)
     with pytest.raises(Exception, match=re.escape("rename_locals_prob must be in [0, 1]")):
         GeneratorDataset(TRAIN, rename_locals_prob=1.5)
+
+
+def test_goal_tags_keep_their_names_in_tactics_too() -> None:
+    assert rename("case h => exact h", {"h": "k"}) == "case h => exact k"
+    assert placeholders("case inl hp => exact hp") == ["hp"]  # a binder after the tag is one

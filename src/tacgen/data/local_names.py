@@ -13,8 +13,8 @@ Two users of that fact live on top of this module:
 A *local-name-like* identifier (:data:`NAME`) is ``h`` followed by up to three letters,
 digits, subscripts or primes (``h``, ``hp``, ``h₁``, ``hab'``), ``ih`` likewise, or one
 letter with an optional digit or prime (``x``, ``n'``). It is never preceded by a dot
-(``Foo.h`` is qualified) nor part of a premise mark (``<a>…</a>``), and may precede a
-projection (``hpq.1``).
+(``Foo.h`` is qualified), part of a premise mark (``<a>…</a>``) nor a goal tag (``case
+h``), and may precede a projection (``hpq.1``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from collections.abc import Mapping, Sequence
 NAME = r"(?:h[a-z0-9₀-₉']{0,3}|ih[a-z0-9₀-₉']{0,2}|[a-z][0-9₀-₉']?)"
 """A local-name-like identifier (a regular expression)."""
 
-_IDENTIFIER = re.compile(rf"(?<![\w.'₀-₉<])(?<!</){NAME}(?![\w'₀-₉>])")
+# Not after a dot (qualified), nor in a premise mark, nor a goal tag (``case h``, in a
+# state and in a tactic alike: a tag names a goal, not a hypothesis).
+_IDENTIFIER = re.compile(rf"(?<![\w.'₀-₉<])(?<!</)(?<!case ){NAME}(?![\w'₀-₉>])")
+_NAME_ONLY = re.compile(NAME)
 _KEYWORDS = frozenset({"have", "hide", "at", "by", "do", "fun", "in", "if", "is"})
 _DECLARATION = re.compile(r"^([^\s:⊢][^:]*?) : ")
 _WORD = re.compile(r"[\w'₀-₉]+")
@@ -88,7 +91,7 @@ def fresh_names(state: str, texts: Sequence[str], rng: random.Random) -> dict[st
     words = set(_WORD.findall(state))
     for text in texts:
         words.update(_WORD.findall(text))
-    declared = [n for n in local_names(state) if re.fullmatch(NAME, n) and n not in _KEYWORDS]
+    declared = [n for n in local_names(state) if _NAME_ONLY.fullmatch(n) and n not in _KEYWORDS]
     mapping: dict[str, str] = {}
     for name in declared:
         free = [c for c in _pool(name) if c not in words]
@@ -118,10 +121,4 @@ def rename_locals(
     if not mapping:
         return state, tactic, tuple(proof_before)
     renamed = tuple(rename(t, mapping) for t in proof_before)
-    return _rename_state(state, mapping), rename(tactic, mapping), renamed
-
-
-def _rename_state(state: str, mapping: Mapping[str, str]) -> str:
-    # A goal's tag (``case h``) names the goal, not a hypothesis: it keeps its name.
-    lines = state.split("\n")
-    return "\n".join(ln if ln.startswith("case ") else rename(ln, mapping) for ln in lines)
+    return rename(state, mapping), rename(tactic, mapping), renamed
